@@ -1,0 +1,37 @@
+"""The library objects the actions share, built on first use.
+
+The database URL and penpal.yml path come from the environment
+(PENPAL_DATABASE_URL, PENPAL_CONFIG), so tests and deployments point the same
+code at their own data.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from penpal.config import PenpalConfig, current_config
+from penpal.db import Database, database_url
+from penpal.handoff import HandoffDesk
+from penpal.notify import WriterNotifier
+from penpal.readers import Readers
+
+
+@cache
+def _database(url: str) -> Database:
+    return Database(url)
+
+
+def database() -> Database:
+    return _database(database_url())
+
+
+def config() -> PenpalConfig:
+    return current_config()
+
+
+def readers() -> Readers:
+    return Readers(database())
+
+
+def handoff_desk() -> HandoffDesk:
+    return HandoffDesk(database(), WriterNotifier(config().handoff))

@@ -1,0 +1,1 @@
+"""Custom Rasa connectors (the one place in penpal/ that imports Rasa)."""

@@ -1,0 +1,75 @@
+"""The writer's console: `penpal --help`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from penpal.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
+from penpal.db import Database, database_url
+from penpal.db.migrate import upgrade
+from penpal.handoff import HandoffDesk
+from penpal.notify import WriterNotifier
+
+app = typer.Typer(help="Penpal, the writer's console.", no_args_is_help=True)
+db_app = typer.Typer(help="The app database.", no_args_is_help=True)
+handoff_app = typer.Typer(help="Readers' messages for you.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(handoff_app, name="handoff")
+
+console = Console()
+ConfigOption = typer.Option(DEFAULT_CONFIG_PATH, "--config", "-c", help="penpal.yml to use.")
+
+
+def _load(config_path: Path):
+    try:
+        return load_config(config_path)
+    except ConfigError as error:
+        console.print(f"[red]penpal.yml is not valid:[/red] {error}")
+        raise typer.Exit(2) from error
+
+
+@app.command()
+def check(config_path: Path = ConfigOption) -> None:
+    """Validate penpal.yml and bring the app database up to date."""
+    config = _load(config_path)
+    upgrade(database_url())
+    console.print(
+        f"penpal.yml OK: {config.writer.name}, {len(config.books)} books, "
+        f"{len(config.topics)} topics, retention {config.retention_days} days."
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to the app database."""
+    upgrade(database_url())
+    console.print("App database is up to date.")
+
+
+def _desk(config_path: Path) -> HandoffDesk:
+    return HandoffDesk(Database(database_url()), WriterNotifier(_load(config_path).handoff))
+
+
+@handoff_app.command("list")
+def handoff_list(config_path: Path = ConfigOption) -> None:
+    """Show readers' requests to talk to you, newest last."""
+    table = Table("#", "received", "status", "reply to", "message")
+    for request in _desk(config_path).pending():
+        table.add_row(
+            str(request.id), f"{request.created_at:%Y-%m-%d %H:%M}", request.status,
+            request.contact, request.message[:80],
+        )
+    console.print(table)
+
+
+@handoff_app.command("retry")
+def handoff_retry(config_path: Path = ConfigOption) -> None:
+    """Notify you again of requests whose notification did not get through."""
+    sent, failed = _desk(config_path).retry_pending()
+    console.print(f"Notified: {sent}. Still pending: {failed}.")
+    if failed:
+        raise typer.Exit(1)

@@ -1,0 +1,17 @@
+"""Alembic environment: migrates the URL set by penpal.db.migrate."""
+
+from alembic import context
+
+from penpal.db.database import make_engine
+from penpal.db.models import Base
+
+engine = make_engine(context.config.get_main_option("sqlalchemy.url"))
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()

@@ -1,0 +1,144 @@
+"""End to end: the trained model, the Rasa server and the action server, over REST."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from penpal.db import Database, upgrade
+from penpal.db.models import HandoffRequest
+from penpal.devstack import Stack, free_port, running_stack
+from tests.support.servers import RecordingWebhook
+
+PROJECT = Path(__file__).resolve().parents[1]
+MODEL = PROJECT / "models" / "penpal.tar.gz"
+APOLOGY = yaml.safe_load((PROJECT / "credentials.yml").read_text())[
+    "penpal.channels.rest.PenpalRestInput"]["apology"]
+
+pytestmark = pytest.mark.e2e
+
+
+def texts(replies: list[dict]) -> list[str]:
+    return [reply.get("text", "") for reply in replies]
+
+
+@pytest.fixture(scope="module")
+def webhook() -> Iterator[RecordingWebhook]:
+    with RecordingWebhook().running() as hook:
+        yield hook
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="module")
+def stack(workdir: Path, webhook: RecordingWebhook) -> Iterator[Stack]:
+    assert MODEL.exists(), "no trained model: run `make train` (make test does)"
+    config = yaml.safe_load((PROJECT / "penpal.yml").read_text())
+    config["handoff"]["webhook_url"] = webhook.url
+    (workdir / "penpal.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
+    database_url = f"sqlite:///{workdir / 'penpal.db'}"
+    upgrade(database_url)
+    env = {"PENPAL_CONFIG": str(workdir / "penpal.yml"), "PENPAL_DATABASE_URL": database_url}
+    with running_stack(
+        PROJECT, MODEL, workdir / "servers", env=env,
+        credentials=PROJECT / "credentials.yml",
+        tracker_store={"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")},
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def app_db(stack: Stack, workdir: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{workdir / 'penpal.db'}")
+    yield database
+    database.dispose()
+
+
+def test_a_new_reader_is_told_it_is_a_bot_then_greeted(stack: Stack) -> None:
+    replies = texts(stack.say("greeter", "hello!"))
+    assert replies[0].startswith("Hi, I'm Penpal, an automated assistant for Mira Kestrel")
+    assert "Ask me about Mira Kestrel" in replies[1]
+    assert texts(stack.say("greeter", "are you a bot?"))[0].startswith("Yes, I'm a bot")
+
+
+def test_faq_answers_come_from_penpal_yml_and_follow_edits(stack: Stack, workdir: Path) -> None:
+    replies = texts(stack.say("faq", "where can I buy her books?"))
+    assert any("https://bookshop.example/salt-cartographer" in text for text in replies)
+    config_path = workdir / "penpal.yml"
+    config = yaml.safe_load(config_path.read_text())
+    config["faq"]["press"] = "Press enquiries go to Rook Literary, rook@agency.example."
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    replies = texts(stack.say("faq", "I'd like to interview Mira for a podcast"))
+    assert "Press enquiries go to Rook Literary, rook@agency.example." in replies
+
+
+def test_what_can_you_do_offers_buttons(stack: Stack) -> None:
+    replies = stack.say("helper", "what can you do?")
+    reply = next(r for r in replies if "buttons" in r)
+    assert {b["payload"] for b in reply["buttons"]} >= {"/faq_bio", "/request_human"}
+    assert any("Mira Kestrel" in text for text in texts(stack.say("helper", "/faq_bio")))
+
+
+def test_out_of_scope_gets_an_honest_no(stack: Stack) -> None:
+    replies = texts(stack.say("oos", "can you order me a pizza with extra cheese?"))
+    assert any(text.startswith("Sorry, I can't help with that") for text in replies)
+
+
+def test_handoff_reaches_the_writer_with_the_transcript(
+    stack: Stack, webhook: RecordingWebhook, app_db: Database
+) -> None:
+    stack.say("handoff", "hi")
+    assert "What would you like me to pass on" in " ".join(
+        texts(stack.say("handoff", "I want to talk to a real person")))
+    assert "how can Mira Kestrel reach you" in " ".join(
+        texts(stack.say("handoff", "Will there be a third Atlas book? 📚")))
+    assert "doesn't look like an email address" in " ".join(
+        texts(stack.say("handoff", "anna at example")))
+    [done] = texts(stack.say("handoff", "anna@example.org"))
+    assert "sent your message" in done and "anna@example.org" in done
+
+    [payload] = [p for p in webhook.received if p["message"].startswith("Will there be")]
+    assert payload["contact"] == "anna@example.org"
+    assert f"#{payload['request_id']}" in done
+    with app_db.session() as session:
+        request = session.get(HandoffRequest, payload["request_id"])
+        assert request.status == "notified"
+        spoken = [turn["text"] for turn in request.transcript if turn["speaker"] == "reader"]
+        assert spoken[:2] == ["hi", "I want to talk to a real person"]
+
+
+def test_a_remembered_name_greets_the_reader_next_session(stack: Stack) -> None:
+    assert "Shall I remember your name" in " ".join(texts(stack.say("named", "call me Priya")))
+    assert "I'll greet you by name" in " ".join(texts(stack.say("named", "yes")))
+    stack.say("named", "/session_start")
+    assert any("Welcome back, Priya" in text for text in texts(stack.say("named", "hello")))
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["", "   ", "😀🎉📚", "x" * 10_000, "Was ist die Hauptstadt von Frankreich?",
+     "<script>alert('hi')</script><b>bold</b>", "a " * 5_000],
+    ids=["empty", "blank", "emoji", "10k-chars", "german", "markup", "10k-words"],
+)
+def test_bad_input_gets_a_sensible_reply(stack: Stack, message: str) -> None:
+    replies = texts(stack.say("bad-input", message))
+    assert replies and all(text.strip() for text in replies)
+    assert APOLOGY not in replies
+
+
+def test_when_the_action_server_is_down_the_reader_gets_an_apology(workdir: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    with running_stack(
+        PROJECT, MODEL, workdir / "no-actions", actions_url=dead,
+        credentials=PROJECT / "credentials.yml",
+    ) as orphan:
+        replies = texts(orphan.say("stranded", "tell me about the author"))
+    assert replies == [APOLOGY]
