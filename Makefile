@@ -19,7 +19,7 @@ help:
 	@echo "make run    install, train if needed, set up the demo writer and start Penpal"
 	@echo "make shell  talk to Penpal in the terminal (rasa shell + action server)"
 	@echo "make test   install and run every check (lint, data, stories, pytest)"
-	@echo "make bench  latency benchmark against a bare Rasa bot (not part of test)"
+	@echo "make bench  recommender quality and latency, and reply latency against a bare Rasa bot"
 	@echo "make lock   re-resolve requirements.in into requirements.lock"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -66,6 +66,8 @@ test: $(MODEL)
 	$(BIN)/pytest
 
 bench: $(MODEL)
+	$(BIN)/python bench/recommend_quality.py
+	$(BIN)/python bench/recommend_latency.py
 	$(BIN)/python bench/latency.py
 
 clean:

@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from actions.tracking import latest_intent
 from penpal import faq
 from penpal.config import ConfigError
 
@@ -23,7 +24,7 @@ class ActionAnswerFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        intent = latest_intent(tracker)
         try:
             text = faq.answer(services.config(), intent.removeprefix("faq_"))
         except (faq.UnknownTopic, ConfigError):

@@ -14,6 +14,7 @@ from penpal.db import Database, database_url
 from penpal.handoff import HandoffDesk
 from penpal.notify import WriterNotifier
 from penpal.readers import Readers
+from penpal.recommend.service import RecommendationService
 
 
 @cache
@@ -27,6 +28,16 @@ def database() -> Database:
 
 def config() -> PenpalConfig:
     return current_config()
+
+
+@cache
+def _recommendations(url: str) -> RecommendationService:
+    return RecommendationService(_database(url))
+
+
+def recommendations() -> RecommendationService:
+    """One service per database: it keeps the catalogue index in memory."""
+    return _recommendations(database_url())
 
 
 def readers() -> Readers:

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from penpal.catalog.cli import content_app
 from penpal.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
 from penpal.db import Database, database_url
 from penpal.db.migrate import upgrade
 from penpal.handoff import HandoffDesk
 from penpal.notify import WriterNotifier
+from penpal.scheduler import DEFAULT_TICK_SECONDS, tick
+from penpal.scheduler import run as run_scheduler
 
 app = typer.Typer(help="Penpal, the writer's console.", no_args_is_help=True)
 db_app = typer.Typer(help="The app database.", no_args_is_help=True)
 handoff_app = typer.Typer(help="Readers' messages for you.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(handoff_app, name="handoff")
+app.add_typer(content_app, name="content", help="The writer's catalogue: import, sync, list.")
 
 console = Console()
 ConfigOption = typer.Option(DEFAULT_CONFIG_PATH, "--config", "-c", help="penpal.yml to use.")
@@ -73,3 +80,20 @@ def handoff_retry(config_path: Path = ConfigOption) -> None:
     console.print(f"Notified: {sent}. Still pending: {failed}.")
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def scheduler(
+    once: bool = typer.Option(False, help="Run one round and exit."),
+    every: float = typer.Option(DEFAULT_TICK_SECONDS, min=1, help="Seconds between rounds."),
+) -> None:
+    """Run background jobs (feed sync) until stopped with Ctrl+C or SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    db = Database(database_url())
+    if once:
+        tick(db)
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    run_scheduler(db, stop, every)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, EmailStr, Field, HttpUrl, ValidationError, validator
+from pydantic import AnyHttpUrl, BaseModel, EmailStr, Field, HttpUrl, ValidationError, validator
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +60,26 @@ class Writer(_Strict):
 class HandoffSettings(_Strict):
     """How a reader's request for a human reaches the writer."""
 
-    webhook_url: HttpUrl | None = None
+    webhook_url: AnyHttpUrl | None = None
     email: EmailStr | None = None
     smtp_host: str = "localhost"
     smtp_port: int = Field(25, ge=1, le=65535)
     smtp_sender: EmailStr = "penpal@localhost"  # type: ignore[assignment]
     reply_within: str = Field("a few days", min_length=1)
     timeout_seconds: float = Field(5.0, gt=0, le=60)
+
+
+class Feed(_Strict):
+    """A feed of the writer's work that Penpal keeps in sync."""
+
+    url: AnyHttpUrl
+    kind: str = Field("article", regex="^(article|book|episode|video)$")
+    topics: list[str] = Field(default_factory=list)  # added to every item of the feed
+
+
+class CatalogSettings(_Strict):
+    feeds: list[Feed] = Field(default_factory=list)
+    sync_minutes: int = Field(60, ge=5, le=10080)
 
 
 class PenpalConfig(_Strict):
@@ -76,6 +89,9 @@ class PenpalConfig(_Strict):
     topics: list[str] = Field(..., min_items=1)
     retention_days: int = Field(..., ge=1, le=3650)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    # Where readers reach the action server's links (tracked recommendation links).
+    public_url: AnyHttpUrl = "http://localhost:5055"  # type: ignore[assignment]
 
     @validator("faq")
     def _every_faq_topic_answered(cls, faq: dict[str, str]) -> dict[str, str]:

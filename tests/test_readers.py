@@ -34,3 +34,12 @@ def test_a_remembered_name_comes_back_with_a_consent_record(db: Database) -> Non
             ("remember_name", True, "telegram"),
             ("remember_name", False, "telegram"),
         ]
+
+
+def test_personalization_is_off_until_the_reader_says_yes(db: Database) -> None:
+    readers = Readers(db)
+    assert readers.personalization_choice("web-9") is None
+    readers.set_personalization("web-9", "rest", True)
+    assert readers.personalization_choice("web-9") is True
+    readers.set_personalization("web-9", "rest", False)
+    assert readers.personalization_choice("web-9") is False

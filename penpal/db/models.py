@@ -12,7 +12,9 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -108,3 +110,115 @@ class HandoffRequest(Base):
     notified_at = Column(DateTime(timezone=True), nullable=True)
 
     reader = relationship("Reader", back_populates="handoff_requests")
+
+
+# --- The writer's catalogue -------------------------------------------------
+
+ITEM_KINDS = ("article", "book", "episode", "video")
+
+
+class Item(Base):
+    """One piece of the writer's work: an article, a book, an episode or a video.
+
+    ``(source, external_id)`` identifies an item across re-imports (a feed's
+    entry id, a CSV row's id), so importing again updates it in place.
+    """
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_item_source_id"),)
+
+    id = Column(Integer, primary_key=True)
+    source = Column(String(500), nullable=False)
+    external_id = Column(String(1000), nullable=False)
+    url = Column(String(2000), nullable=False)
+    title = Column(String(500), nullable=False)
+    summary = Column(Text, nullable=False, default="")
+    body = Column(Text, nullable=True)
+    kind = Column(String(16), nullable=False, default="article")
+    minutes = Column(Integer, nullable=True)  # reading, listening or watching time
+    published_at = Column(DateTime(timezone=True), nullable=True, index=True)
+    content_hash = Column(String(64), nullable=False)
+    imported_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    topics = relationship(
+        "ItemTopic", back_populates="item", cascade="all, delete-orphan", passive_deletes=True,
+    )
+
+
+class ItemTopic(Base):
+    __tablename__ = "item_topics"
+
+    item_id = Column(Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    topic = Column(String(64), primary_key=True, index=True)
+
+    item = relationship("Item", back_populates="topics")
+
+
+class FeedState(Base):
+    """What the last fetch of a feed returned, for conditional requests."""
+
+    __tablename__ = "feed_states"
+
+    url = Column(String(2000), primary_key=True)
+    etag = Column(String(500), nullable=True)
+    last_modified = Column(String(100), nullable=True)
+    checked_at = Column(DateTime(timezone=True), nullable=True)
+    last_error = Column(Text, nullable=True)
+
+
+# --- What readers like (kept only with their consent) ---------------------
+
+
+class ReaderInterest(Base):
+    """A topic a reader said they like, or showed it by what they liked."""
+
+    __tablename__ = "reader_interests"
+
+    reader_id = Column(
+        Integer, ForeignKey("readers.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic = Column(String(64), primary_key=True)
+    weight = Column(Float, nullable=False, default=1.0)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+FEEDBACK_KINDS = ("clicked", "liked", "disliked")
+
+
+class Feedback(Base):
+    """A reader's reaction to an item: a click, a like, a "not for me"."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_reader_item", "reader_id", "item_id"),)
+
+    id = Column(Integer, primary_key=True)
+    reader_id = Column(
+        Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=False
+    )
+    item_id = Column(
+        Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind = Column(String(16), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Recommendation(Base):
+    """One pick shown to a reader; its token is the tracked link's key.
+
+    ``reader_id`` is set only for readers who allowed personalisation; for the
+    others the row still counts shows and clicks, anonymously.
+    """
+
+    __tablename__ = "recommendations"
+
+    token = Column(String(32), primary_key=True)
+    reader_id = Column(
+        Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    item_id = Column(
+        Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    reason = Column(String(300), nullable=False, default="")
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    clicked_at = Column(DateTime(timezone=True), nullable=True)

@@ -18,8 +18,13 @@ def tracker(
     events: list[dict[str, Any]] | None = None,
     channel: str = "rest",
     text: str = "",
+    entities: dict[str, str] | None = None,
 ) -> Tracker:
-    latest = {"intent": {"name": intent, "confidence": 0.99}, "entities": [], "text": text}
+    latest = {
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": [{"entity": name, "value": value} for name, value in (entities or {}).items()],
+        "text": text,
+    }
     history = events if events is not None else [
         {"event": "user", "text": text, "parse_data": latest, "input_channel": channel}
     ]

@@ -1,0 +1,40 @@
+"""Penpal's plug-in for the Rasa action server (rasa-sdk's plug-in mechanism).
+
+rasa-sdk imports a top-level ``rasa_sdk_plugins`` package when the action
+server starts and lets it attach routes to its Sanic app; Penpal adds its
+tracked recommendation links there, beside /webhook and /health.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pluggy
+from sanic import Sanic
+
+log = logging.getLogger(__name__)
+
+hookimpl = pluggy.HookimplMarker("rasa_sdk")
+
+
+class PenpalRoutes:
+    @hookimpl
+    def attach_sanic_app_extensions(self, app: Sanic) -> None:
+        from actions import services
+        from penpal.web import links_blueprint
+
+        app.blueprint(links_blueprint(lambda: services.recommendations().click))
+
+        async def build_the_index() -> None:
+            """Build the recommender's index now, not on the first reader's request."""
+            try:
+                await asyncio.to_thread(services.recommendations().refresh)
+            except Exception:
+                log.exception("could not build the recommendation index at start-up")
+
+        app.add_task(build_the_index)
+
+
+def init_hooks(manager: pluggy.PluginManager) -> None:
+    manager.register(PenpalRoutes())
