@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
+from sqlalchemy import select
 
+from penpal.catalog import import_file
 from penpal.db import Database, upgrade
-from penpal.db.models import HandoffRequest
+from penpal.db.models import Feedback, HandoffRequest, Item, Recommendation
 from penpal.devstack import Stack, free_port, running_stack
 from tests.support.servers import RecordingWebhook
 
@@ -44,6 +48,9 @@ def stack(workdir: Path, webhook: RecordingWebhook) -> Iterator[Stack]:
     (workdir / "penpal.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
     database_url = f"sqlite:///{workdir / 'penpal.db'}"
     upgrade(database_url)
+    demo = Database(database_url)
+    import_file(demo, str(PROJECT / "data" / "demo" / "catalog.atom"))
+    demo.dispose()
     env = {"PENPAL_CONFIG": str(workdir / "penpal.yml"), "PENPAL_DATABASE_URL": database_url}
     with running_stack(
         PROJECT, MODEL, workdir / "servers", env=env,
@@ -118,6 +125,46 @@ def test_a_remembered_name_greets_the_reader_next_session(stack: Stack) -> None:
     assert "I'll greet you by name" in " ".join(texts(stack.say("named", "yes")))
     stack.say("named", "/session_start")
     assert any("Welcome back, Priya" in text for text in texts(stack.say("named", "hello")))
+
+
+LINK = re.compile(r"https?://\S+/r/(\S+)")
+
+
+def test_recommendations_links_feedback_and_why(
+    stack: Stack, app_db: Database
+) -> None:
+    replies = stack.say("reader-rec", "anything short about worldbuilding?")
+    cards = [reply for reply in replies if LINK.search(reply.get("text", ""))]
+    assert 1 <= len(cards) <= 3
+    assert {b["title"] for b in cards[0]["buttons"]} == {"More like this", "👍 Liked it",
+                                                         "Not for me"}
+    assert "Shall I remember what you like" in texts(replies)[-1]
+    assert "I'll learn from what you like" in " ".join(texts(stack.say("reader-rec", "yes")))
+
+    token = LINK.search(cards[0]["text"]).group(1)
+    followed = requests.get(f"{stack.actions_url}/r/{token}", allow_redirects=False, timeout=10)
+    assert followed.status_code == 302
+    with app_db.session() as session:
+        shown = session.get(Recommendation, token)
+        item = session.get(Item, shown.item_id)
+        assert followed.headers["Location"] == item.url
+        assert shown.clicked_at is not None and shown.reader_id is None  # shown before consent
+        assert {t.topic for t in item.topics} >= {"worldbuilding"}
+        assert item.minutes <= 7
+    assert requests.get(f"{stack.actions_url}/r/not-a-token", timeout=10).status_code == 404
+
+    liked = cards[0]["buttons"][1]["payload"]
+    assert "remember that" in " ".join(texts(stack.say("reader-rec", liked)))
+    with app_db.session() as session:
+        assert [(f.kind, f.item_id) for f in session.execute(select(Feedback)).scalars()] == [
+            ("liked", shown.item_id)]
+    why = " ".join(texts(stack.say("reader-rec", "why did you pick that one?")))
+    assert why.startswith("I picked")
+
+
+def test_an_unknown_subject_is_admitted_with_the_known_topics(stack: Stack) -> None:
+    replies = " ".join(texts(stack.say("reader-unknown", "do you have anything on tax law?")))
+    assert "couldn't find anything" in replies and "worldbuilding" in replies
 
 
 @pytest.mark.parametrize(
