@@ -16,7 +16,9 @@ from penpal.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
 from penpal.db import Database, database_url
 from penpal.db.migrate import upgrade
 from penpal.handoff import HandoffDesk
+from penpal.logfilter import install as install_log_filter
 from penpal.notify import WriterNotifier
+from penpal.privacy.cli import privacy_app
 from penpal.scheduler import DEFAULT_TICK_SECONDS, tick
 from penpal.scheduler import run as run_scheduler
 
@@ -26,6 +28,7 @@ handoff_app = typer.Typer(help="Readers' messages for you.", no_args_is_help=Tru
 app.add_typer(db_app, name="db")
 app.add_typer(handoff_app, name="handoff")
 app.add_typer(content_app, name="content", help="The writer's catalogue: import, sync, list.")
+app.add_typer(privacy_app, name="privacy", help="Readers' data: export, forget, purge.")
 
 console = Console()
 ConfigOption = typer.Option(DEFAULT_CONFIG_PATH, "--config", "-c", help="penpal.yml to use.")
@@ -87,8 +90,9 @@ def scheduler(
     once: bool = typer.Option(False, help="Run one round and exit."),
     every: float = typer.Option(DEFAULT_TICK_SECONDS, min=1, help="Seconds between rounds."),
 ) -> None:
-    """Run background jobs (feed sync) until stopped with Ctrl+C or SIGTERM."""
+    """Run background jobs (feed sync, history erasure, retention) until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    install_log_filter()
     db = Database(database_url())
     if once:
         tick(db)

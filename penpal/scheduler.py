@@ -1,31 +1,54 @@
 """Penpal's background work, run by `penpal scheduler` beside the servers.
 
-Every tick it syncs the writer's feeds that are due. The state of each job
-lives in the app database (when a feed was last checked), so a restarted
-scheduler picks up where the last one stopped.
+Every tick it syncs the writer's feeds that are due and erases the Rasa
+conversation history of readers who asked to be forgotten; once a day (and
+at start) it purges what is older than the retention period. The state of
+each job lives in the app database (when a feed was last checked, which
+conversations await erasure), so a restarted scheduler picks up where the
+last one stopped.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from penpal.catalog import sync_feeds
-from penpal.config import ConfigError, current_config
+from penpal.config import ConfigError, PenpalConfig, current_config
 from penpal.db import Database
+from penpal.privacy import (
+    erase_conversations,
+    purge_conversation_history,
+    purge_expired,
+    tracker_store_url,
+)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TICK_SECONDS = 60.0
+DEFAULT_TICK_SECONDS = 10.0
+PURGE_EVERY_SECONDS = 24 * 3600.0
 
 
-def tick(db: Database) -> None:
+def tick(db: Database, purge: bool = False) -> None:
     """One round of every job; a failing job is logged and the others still run."""
     try:
         config = current_config()
     except ConfigError as error:
         log.error("scheduler: %s", error)
         return
+    jobs = [("feed sync", lambda: _sync_feeds(db, config)),
+            ("conversation erasure", lambda: erase_conversations(tracker_store_url(), db))]
+    if purge:
+        jobs.append(("retention purge", lambda: _purge(db, config.retention_days)))
+    for name, job in jobs:
+        try:
+            job()
+        except Exception:
+            log.exception("scheduler: %s failed; trying again next time", name)
+
+
+def _sync_feeds(db: Database, config: PenpalConfig) -> None:
     for result in sync_feeds(db, config):
         if result.status == "failed":
             log.warning("scheduler: feed %s failed: %s", result.url, result.error)
@@ -34,13 +57,21 @@ def tick(db: Database) -> None:
                      result.summary.new, result.summary.updated)
 
 
+def _purge(db: Database, retention_days: int) -> None:
+    report = purge_expired(db, retention_days)
+    events = purge_conversation_history(tracker_store_url(), retention_days)
+    log.info("scheduler: retention purge: %s readers, %s old conversation events",
+             report.readers, events)
+
+
 def run(db: Database, stop: threading.Event, tick_seconds: float = DEFAULT_TICK_SECONDS) -> None:
-    """Tick until ``stop`` is set."""
+    """Tick until ``stop`` is set; purge at start and then daily."""
     log.info("scheduler: started (every %.0f s)", tick_seconds)
+    last_purge = float("-inf")
     while not stop.is_set():
-        try:
-            tick(db)
-        except Exception:
-            log.exception("scheduler: tick failed; trying again next time")
+        purge = time.monotonic() - last_purge >= PURGE_EVERY_SECONDS
+        tick(db, purge=purge)
+        if purge:
+            last_purge = time.monotonic()
         stop.wait(tick_seconds)
     log.info("scheduler: stopped")

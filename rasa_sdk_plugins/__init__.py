@@ -22,9 +22,16 @@ class PenpalRoutes:
     @hookimpl
     def attach_sanic_app_extensions(self, app: Sanic) -> None:
         from actions import services
-        from penpal.web import links_blueprint
+        from penpal.logfilter import install as install_log_filter
+        from penpal.privacy import export_for_token
+        from penpal.web import penpal_routes
 
-        app.blueprint(links_blueprint(lambda: services.recommendations().click))
+        install_log_filter()  # rasa-sdk has configured logging by now
+
+        app.blueprint(penpal_routes(
+            record_click=lambda token: services.recommendations().click(token),
+            export_for_token=lambda token: export_for_token(services.database(), token),
+        ))
 
         async def build_the_index() -> None:
             """Build the recommender's index now, not on the first reader's request."""

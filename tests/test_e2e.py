@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from penpal.catalog import import_file
 from penpal.db import Database, upgrade
@@ -51,7 +52,8 @@ def stack(workdir: Path, webhook: RecordingWebhook) -> Iterator[Stack]:
     demo = Database(database_url)
     import_file(demo, str(PROJECT / "data" / "demo" / "catalog.atom"))
     demo.dispose()
-    env = {"PENPAL_CONFIG": str(workdir / "penpal.yml"), "PENPAL_DATABASE_URL": database_url}
+    env = {"PENPAL_CONFIG": str(workdir / "penpal.yml"), "PENPAL_DATABASE_URL": database_url,
+           "PENPAL_TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}"}
     with running_stack(
         PROJECT, MODEL, workdir / "servers", env=env,
         credentials=PROJECT / "credentials.yml",
@@ -165,6 +167,40 @@ def test_recommendations_links_feedback_and_why(
 def test_an_unknown_subject_is_admitted_with_the_known_topics(stack: Stack) -> None:
     replies = " ".join(texts(stack.say("reader-unknown", "do you have anything on tax law?")))
     assert "couldn't find anything" in replies and "worldbuilding" in replies
+
+
+def tracker_events(workdir: Path, sender: str) -> int:
+    tracker_db = Database(f"sqlite:///{workdir / 'tracker.db'}")
+    try:
+        with tracker_db.engine.connect() as connection:
+            return connection.execute(
+                text("SELECT count(*) FROM events WHERE sender_id = :sender"), {"sender": sender}
+            ).scalar_one()
+    finally:
+        tracker_db.dispose()
+
+
+def test_a_reader_sees_exports_and_erases_their_data(stack: Stack, workdir: Path) -> None:
+    stack.say("reader-zoe", "call me Zoe")
+    stack.say("reader-zoe", "yes")
+    known = " ".join(texts(stack.say("reader-zoe", "what do you know about me?")))
+    assert "Zoe" in known
+
+    [link] = texts(stack.say("reader-zoe", "please export my data"))
+    token = re.search(r"/export/(\S+)$", link).group(1)
+    export = requests.get(f"{stack.actions_url}/export/{token}", timeout=10)
+    assert export.status_code == 200 and "attachment" in export.headers["Content-Disposition"]
+    assert "Zoe" in export.text and "reader-zoe" in export.text
+
+    assert "erase everything" in " ".join(texts(stack.say("reader-zoe", "forget me")))
+    assert tracker_events(workdir, "reader-zoe") > 0
+    assert "erased everything" in " ".join(texts(stack.say("reader-zoe", "yes")))
+    assert requests.get(f"{stack.actions_url}/export/{token}", timeout=10).status_code == 404
+    deadline = time.monotonic() + 30
+    while tracker_events(workdir, "reader-zoe") and time.monotonic() < deadline:
+        time.sleep(1)
+    assert tracker_events(workdir, "reader-zoe") == 0
+    assert "Zoe" not in " ".join(texts(stack.say("reader-zoe", "what do you know about me?")))
 
 
 @pytest.mark.parametrize(

@@ -222,3 +222,62 @@ class Recommendation(Base):
     reason = Column(String(300), nullable=False, default="")
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     clicked_at = Column(DateTime(timezone=True), nullable=True)
+
+
+# --- Privacy: export links, linking conversations, pending erasures ----------
+
+
+class ExportLink(Base):
+    """A secret, expiring link to everything kept about a reader."""
+
+    __tablename__ = "export_links"
+
+    token = Column(String(64), primary_key=True)
+    reader_id = Column(
+        Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class LinkCode(Base):
+    """A one-time code that joins another conversation to this reader.
+
+    Only the code's SHA-256 is kept. ``attempts`` counts the wrong codes tried
+    anywhere while this one was live: a code is revoked after too many, so
+    guessing from many conversations at once cannot find it either.
+    """
+
+    __tablename__ = "link_codes"
+    __table_args__ = (
+        UniqueConstraint("reader_id", name="uq_link_code_reader"),  # one live code per reader
+        UniqueConstraint("code_hash", name="uq_link_code_hash"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    reader_id = Column(
+        Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=False
+    )
+    code_hash = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False, index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+
+
+class LinkAttempt(Base):
+    """How often a conversation tried a link code in the current window."""
+
+    __tablename__ = "link_attempts"
+
+    conversation_id = Column(String(255), primary_key=True)
+    tries = Column(Integer, nullable=False)
+    window_started_at = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class PendingErasure(Base):
+    """A conversation whose history must still be erased from Rasa's tracker store."""
+
+    __tablename__ = "pending_erasures"
+
+    conversation_id = Column(String(255), primary_key=True)
+    requested_at = Column(DateTime(timezone=True), nullable=False, index=True)

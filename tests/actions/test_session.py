@@ -1,6 +1,5 @@
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 
-from actions.conversation import ActionGreet
 from actions.session import ActionSessionStart
 from penpal.readers import Readers
 from tests.support.rasa import responses, run, tracker
@@ -27,9 +26,3 @@ def test_the_profile_store_being_down_does_not_stop_the_session(
     messages, events = run(ActionSessionStart(), tracker(events=[]))
     assert responses(messages) == ["utter_session_disclosure"]
     assert events[-1] == ActionExecuted("action_listen")
-
-
-def test_greeting_uses_the_name_only_when_known() -> None:
-    assert responses(run(ActionGreet(), tracker(intent="greet"))[0]) == ["utter_greet"]
-    known = tracker(intent="greet", slots={"reader_name": "Anna"})
-    assert responses(run(ActionGreet(), known)[0]) == ["utter_greet_by_name"]

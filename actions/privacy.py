@@ -1,0 +1,185 @@
+"""The reader's rights: see, export and erase their data; link their chats."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import services
+from actions.tracking import latest_entity
+from penpal.privacy import (
+    LinkStatus,
+    complete_link,
+    create_export_link,
+    erase_conversations,
+    export_reader,
+    forget_conversation,
+    reader_id_for,
+    start_link,
+    summary_lines,
+    tracker_store_url,
+    unlink,
+)
+from penpal.privacy.links import DEFAULT_TTL
+from penpal.privacy.tracker import DEFAULT_GRACE_SECONDS
+
+log = logging.getLogger(__name__)
+
+# Background erasures in flight (kept referenced until done).
+_erasures: set[asyncio.Task] = set()
+
+LINK_RESPONSES = {
+    LinkStatus.LINKED: "utter_link_done",
+    LinkStatus.SAME_READER: "utter_link_already",
+    LinkStatus.WRONG: "utter_link_wrong",
+    LinkStatus.EXPIRED: "utter_link_expired",
+    LinkStatus.BLOCKED: "utter_link_blocked",
+}
+
+
+class PrivacyAction(Action, ABC):
+    """Runs ``act`` and, if the data cannot be reached, says so instead of failing."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            return await self.act(dispatcher, tracker)
+        except SQLAlchemyError:
+            log.exception("%s: the app database is unavailable", self.name())
+            dispatcher.utter_message(response="utter_privacy_unavailable")
+            return []
+
+    @abstractmethod
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """The action's work; database errors are turned into an apology by ``run``."""
+
+
+class ActionShowMyData(PrivacyAction):
+    def name(self) -> str:
+        return "action_show_my_data"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        db = services.database()
+        reader_id = await asyncio.to_thread(reader_id_for, db, tracker.sender_id)
+        if reader_id is None:
+            dispatcher.utter_message(response="utter_nothing_stored")
+            return []
+        export = await asyncio.to_thread(export_reader, db, reader_id)
+        dispatcher.utter_message(response="utter_my_data_intro")
+        dispatcher.utter_message(text="\n".join(f"• {line}" for line in summary_lines(export)))
+        dispatcher.utter_message(response="utter_my_data_outro")
+        return []
+
+
+class ActionExportData(PrivacyAction):
+    def name(self) -> str:
+        return "action_export_data"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        db = services.database()
+        reader_id = await asyncio.to_thread(reader_id_for, db, tracker.sender_id)
+        if reader_id is None:
+            dispatcher.utter_message(response="utter_nothing_stored")
+            return []
+        token = await asyncio.to_thread(create_export_link, db, reader_id)
+        link = f"{str(services.config().public_url).rstrip('/')}/export/{token}"
+        dispatcher.utter_message(response="utter_export_link", link=link,
+                                 hours=int(DEFAULT_TTL.total_seconds() // 3600))
+        return []
+
+
+class ActionAskForget(Action):
+    def name(self) -> str:
+        return "action_ask_forget"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_ask_forget")
+        return [SlotSet("confirm_forget", True), SlotSet("asked_to_personalize", False)]
+
+
+class ActionForgetMe(PrivacyAction):
+    def name(self) -> str:
+        return "action_forget_me"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        await asyncio.to_thread(forget_conversation, services.database(), tracker.sender_id)
+        log.info("forget me: a reader was erased")
+        task = asyncio.create_task(erase_history_soon())
+        _erasures.add(task)
+        task.add_done_callback(_erasures.discard)
+        dispatcher.utter_message(response="utter_forgotten")
+        return [AllSlotsReset(), SlotSet("writer_name", services.config().writer.name)]
+
+
+async def erase_history_soon() -> None:
+    """Erase this turn's conversation history once Rasa has saved it.
+
+    Rasa stores the turn after the action returns, so the erasure waits for
+    the grace period; `penpal scheduler` does the same, should this server stop.
+    """
+    await asyncio.sleep(DEFAULT_GRACE_SECONDS + 1)
+    try:
+        await asyncio.to_thread(erase_conversations, tracker_store_url(), services.database())
+    except Exception:
+        log.exception("forget me: conversation history not erased yet; the scheduler retries")
+
+
+class ActionKeepMe(Action):
+    def name(self) -> str:
+        return "action_keep_me"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_not_forgotten")
+        return [SlotSet("confirm_forget", False)]
+
+
+class ActionStartLink(PrivacyAction):
+    def name(self) -> str:
+        return "action_start_link"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        code = await asyncio.to_thread(
+            start_link, services.database(), tracker.sender_id,
+            tracker.get_latest_input_channel(),
+        )
+        dispatcher.utter_message(response="utter_link_code", code=code)
+        return []
+
+
+class ActionCompleteLink(PrivacyAction):
+    def name(self) -> str:
+        return "action_complete_link"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        code = "".join(ch for ch in latest_entity(tracker, "code") or "" if ch.isdigit())
+        if len(code) != 6:
+            dispatcher.utter_message(response="utter_link_no_code")
+            return []
+        result = await asyncio.to_thread(
+            complete_link, services.database(), code, tracker.sender_id,
+            tracker.get_latest_input_channel(),
+        )
+        dispatcher.utter_message(response=LINK_RESPONSES[result.status])
+        return []
+
+
+class ActionUnlink(PrivacyAction):
+    def name(self) -> str:
+        return "action_unlink"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        done = await asyncio.to_thread(unlink, services.database(), tracker.sender_id)
+        dispatcher.utter_message(response="utter_unlinked" if done else "utter_not_linked")
+        return []

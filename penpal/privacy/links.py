@@ -1,0 +1,45 @@
+"""Expiring secret links to a reader's export (served at ``/export/<token>``)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from penpal.db import Database
+from penpal.db.models import ExportLink
+from penpal.privacy.clock import as_utc, utc_now
+from penpal.privacy.export import collect_export
+
+DEFAULT_TTL = timedelta(hours=24)
+MAX_TOKEN_LENGTH = 64
+
+
+def create_export_link(
+    db: Database, reader_id: int, ttl: timedelta = DEFAULT_TTL, now: datetime | None = None
+) -> str:
+    """A new URL-safe token (43 characters) that opens the reader's export until ``ttl`` ends."""
+    created = utc_now(now)
+    token = secrets.token_urlsafe(32)
+    with db.session() as session:
+        session.add(ExportLink(
+            token=token, reader_id=reader_id, created_at=created, expires_at=created + ttl
+        ))
+    return token
+
+
+def export_for_token(
+    db: Database, token: str, now: datetime | None = None
+) -> dict[str, Any] | None:
+    """The export behind a live token; None when it is unknown or expired (and then deleted)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    moment = utc_now(now)
+    with db.session() as session:
+        link = session.get(ExportLink, token)
+        if link is None:
+            return None
+        if as_utc(link.expires_at) <= moment:
+            session.delete(link)
+            return None
+        return collect_export(session, link.reader_id, moment)
