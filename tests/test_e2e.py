@@ -181,16 +181,16 @@ def tracker_events(workdir: Path, sender: str) -> int:
 
 
 def test_a_reader_sees_exports_and_erases_their_data(stack: Stack, workdir: Path) -> None:
-    stack.say("reader-zoe", "call me Zoe")
+    stack.say("reader-zoe", "call me Radu")
     stack.say("reader-zoe", "yes")
     known = " ".join(texts(stack.say("reader-zoe", "what do you know about me?")))
-    assert "Zoe" in known
+    assert "Radu" in known
 
     [link] = texts(stack.say("reader-zoe", "please export my data"))
     token = re.search(r"/export/(\S+)$", link).group(1)
     export = requests.get(f"{stack.actions_url}/export/{token}", timeout=10)
     assert export.status_code == 200 and "attachment" in export.headers["Content-Disposition"]
-    assert "Zoe" in export.text and "reader-zoe" in export.text
+    assert "Radu" in export.text and "reader-zoe" in export.text
 
     assert "erase everything" in " ".join(texts(stack.say("reader-zoe", "forget me")))
     assert tracker_events(workdir, "reader-zoe") > 0
@@ -200,7 +200,7 @@ def test_a_reader_sees_exports_and_erases_their_data(stack: Stack, workdir: Path
     while tracker_events(workdir, "reader-zoe") and time.monotonic() < deadline:
         time.sleep(1)
     assert tracker_events(workdir, "reader-zoe") == 0
-    assert "Zoe" not in " ".join(texts(stack.say("reader-zoe", "what do you know about me?")))
+    assert "Radu" not in " ".join(texts(stack.say("reader-zoe", "what do you know about me?")))
 
 
 @pytest.mark.parametrize(
