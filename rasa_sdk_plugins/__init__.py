@@ -21,7 +21,11 @@ hookimpl = pluggy.HookimplMarker("rasa_sdk")
 class PenpalRoutes:
     @hookimpl
     def attach_sanic_app_extensions(self, app: Sanic) -> None:
-        from actions import services
+        try:
+            from actions import services
+        except ImportError:  # another project's action server in this environment
+            log.info("not Penpal's actions package: no Penpal routes attached")
+            return
         from penpal.logfilter import install as install_log_filter
         from penpal.privacy import export_for_token
         from penpal.web import penpal_routes
