@@ -62,17 +62,23 @@ class PrivacyAction(Action, ABC):
         """The action's work; database errors are turned into an apology by ``run``."""
 
 
+async def known_reader(dispatcher: CollectingDispatcher, tracker: Tracker) -> int | None:
+    """The conversation's reader; None (and the reader is told so) if nothing is kept."""
+    reader_id = await asyncio.to_thread(reader_id_for, services.database(), tracker.sender_id)
+    if reader_id is None:
+        dispatcher.utter_message(response="utter_nothing_stored")
+    return reader_id
+
+
 class ActionShowMyData(PrivacyAction):
     def name(self) -> str:
         return "action_show_my_data"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        db = services.database()
-        reader_id = await asyncio.to_thread(reader_id_for, db, tracker.sender_id)
+        reader_id = await known_reader(dispatcher, tracker)
         if reader_id is None:
-            dispatcher.utter_message(response="utter_nothing_stored")
             return []
-        export = await asyncio.to_thread(export_reader, db, reader_id)
+        export = await asyncio.to_thread(export_reader, services.database(), reader_id)
         dispatcher.utter_message(response="utter_my_data_intro")
         dispatcher.utter_message(text="\n".join(f"• {line}" for line in summary_lines(export)))
         dispatcher.utter_message(response="utter_my_data_outro")
@@ -84,12 +90,10 @@ class ActionExportData(PrivacyAction):
         return "action_export_data"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        db = services.database()
-        reader_id = await asyncio.to_thread(reader_id_for, db, tracker.sender_id)
+        reader_id = await known_reader(dispatcher, tracker)
         if reader_id is None:
-            dispatcher.utter_message(response="utter_nothing_stored")
             return []
-        token = await asyncio.to_thread(create_export_link, db, reader_id)
+        token = await asyncio.to_thread(create_export_link, services.database(), reader_id)
         link = f"{str(services.config().public_url).rstrip('/')}/export/{token}"
         dispatcher.utter_message(response="utter_export_link", link=link,
                                  hours=int(DEFAULT_TTL.total_seconds() // 3600))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,14 +14,11 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    create_engine,
-    text,
 )
-from sqlalchemy.exc import OperationalError
 
 from penpal.db import Database
 from penpal.db.models import Base
-from tests.conftest import POSTGRES_ADMIN_URL, _skip_or_fail
+from tests.conftest import scratch_postgres_database
 from tests.privacy.people import add_catalogue
 from tests.privacy.rasa_store import Rasa
 
@@ -58,20 +54,8 @@ def tracker_url(db: Database, tmp_path: Path) -> Iterator[str]:
     if db.url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'tracker.db'}"
         return
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    name = f"penpal_tracker_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        _skip_or_fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {error.orig}")
-    try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database("penpal_tracker") as url:
+        yield url
 
 
 @pytest.fixture
