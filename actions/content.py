@@ -103,8 +103,9 @@ class ActionRecommend(Action):
                 return []
             picks = await asyncio.to_thread(service.more_like_for, reader, anchor, seen)
             if not picks:
+                topics = await asyncio.to_thread(service.known_topics)  # may rebuild the index
                 dispatcher.utter_message(response="utter_nothing_matches",
-                                         topics=", ".join(service.known_topics()))
+                                         topics=", ".join(topics))
             return picks
 
         topics = await asyncio.to_thread(service.known_topics)
