@@ -7,7 +7,8 @@ VENV        := .venv
 BIN         := $(VENV)/bin
 STAMP       := $(VENV)/.installed
 MODEL       := models/penpal.tar.gz
-TRAIN_INPUTS := config.yml domain.yml $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
+WEB_DEPS    := web/node_modules/.package-lock.json
+TRAIN_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   := 2
@@ -19,7 +20,8 @@ help:
 	@echo "make run    install, train if needed, set up the demo writer and start Penpal"
 	@echo "make shell  talk to Penpal in the terminal (rasa shell + action server)"
 	@echo "make test   install and run every check (lint, data, stories, pytest)"
-	@echo "make bench  recommender quality and latency, and reply latency against a bare Rasa bot"
+	@echo "make bench  recommender quality and latency, reply latency against a bare Rasa bot,"
+	@echo "            throughput of one vs two Rasa instances (PostgreSQL + Redis)"
 	@echo "make lock   re-resolve requirements.in into requirements.lock"
 
 $(STAMP): requirements.lock pyproject.toml
@@ -29,7 +31,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
-install: $(STAMP)
+# The web chat page's socket.io client, from the npm registry (web/package-lock.json).
+$(WEB_DEPS): web/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm (Node.js) is needed for the web chat page; install nodejs and npm" >&2; exit 1; }
+	npm ci --prefix web --no-audit --no-fund --silent
+	@touch $@
+
+install: $(STAMP) $(WEB_DEPS)
 
 # One pip call resolves Rasa and everything else together; the frozen result
 # is the lock. Never `pip install X` into the venv on its own.
@@ -43,12 +51,12 @@ lock:
 	rm -rf $$tmp
 
 $(MODEL): $(STAMP) $(TRAIN_INPUTS)
-	$(BIN)/rasa train --fixed-model-name penpal --out models
+	$(BIN)/rasa train --domain domain --fixed-model-name penpal --out models
 	@touch $@
 
 train: $(MODEL)
 
-run: $(MODEL)
+run: $(MODEL) $(WEB_DEPS)
 	scripts/run-penpal server
 
 shell: $(MODEL)
@@ -57,18 +65,20 @@ shell: $(MODEL)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(MODEL)
+test: $(MODEL) $(WEB_DEPS)
 	$(BIN)/ruff check .
 	$(BIN)/pip check
-	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/rasa data validate --domain domain --fail-on-warnings
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
 	    --fail-on-prediction-errors --out results/core
+	scripts/ensure-browser
 	$(BIN)/pytest
 
 bench: $(MODEL)
 	$(BIN)/python bench/recommend_quality.py
 	$(BIN)/python bench/recommend_latency.py
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf results .pytest_cache .rasa

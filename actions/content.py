@@ -16,6 +16,7 @@ from actions import services
 from actions.tracking import latest_entity, latest_intent
 from penpal.query import content_request
 from penpal.recommend.service import Recommended
+from penpal.web import tracked_link
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def pick_message(pick: Recommended, public_url: str) -> dict[str, Any]:
     lines = [f"📖 {pick.title} ({KIND_LABELS.get(pick.kind, pick.kind)}{length})"]
     if pick.summary:
         lines.append(pick.summary)
-    lines += [f"{public_url.rstrip('/')}/r/{pick.token}", f"Why: {pick.reason}"]
+    lines += [tracked_link(public_url, pick.token), f"Why: {pick.reason}"]
     return {
         "text": "\n".join(lines),
         "buttons": [

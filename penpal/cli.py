@@ -8,15 +8,16 @@ import threading
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from penpal.catalog.cli import content_app
-from penpal.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
+from penpal.console import ConfigOption, console, writer_config
 from penpal.db import Database, database_url
 from penpal.db.migrate import upgrade
+from penpal.events.cli import events_app
 from penpal.handoff import HandoffDesk
 from penpal.logfilter import install as install_log_filter
+from penpal.newsletter.cli import broadcast, newsletter_app
 from penpal.notify import WriterNotifier
 from penpal.privacy.cli import privacy_app
 from penpal.scheduler import DEFAULT_TICK_SECONDS, tick
@@ -29,23 +30,15 @@ app.add_typer(db_app, name="db")
 app.add_typer(handoff_app, name="handoff")
 app.add_typer(content_app, name="content", help="The writer's catalogue: import, sync, list.")
 app.add_typer(privacy_app, name="privacy", help="Readers' data: export, forget, purge.")
-
-console = Console()
-ConfigOption = typer.Option(DEFAULT_CONFIG_PATH, "--config", "-c", help="penpal.yml to use.")
-
-
-def _load(config_path: Path):
-    try:
-        return load_config(config_path)
-    except ConfigError as error:
-        console.print(f"[red]penpal.yml is not valid:[/red] {error}")
-        raise typer.Exit(2) from error
+app.add_typer(events_app, name="events", help="Your events: add, list, import, cancel.")
+app.add_typer(newsletter_app, name="newsletter", help="Newsletter subscribers: list, sync.")
+app.command("broadcast")(broadcast)
 
 
 @app.command()
 def check(config_path: Path = ConfigOption) -> None:
     """Validate penpal.yml and bring the app database up to date."""
-    config = _load(config_path)
+    config = writer_config(config_path)
     upgrade(database_url())
     console.print(
         f"penpal.yml OK: {config.writer.name}, {len(config.books)} books, "
@@ -61,14 +54,14 @@ def db_upgrade() -> None:
 
 
 def _desk(config_path: Path) -> HandoffDesk:
-    return HandoffDesk(Database(database_url()), WriterNotifier(_load(config_path).handoff))
+    return HandoffDesk(Database(database_url()), WriterNotifier(writer_config(config_path).handoff))
 
 
 @handoff_app.command("list")
 def handoff_list(config_path: Path = ConfigOption) -> None:
     """Show readers' requests to talk to you, newest last."""
     table = Table("#", "received", "status", "reply to", "message")
-    for request in _desk(config_path).pending():
+    for request in _desk(config_path).all_requests():
         table.add_row(
             str(request.id), f"{request.created_at:%Y-%m-%d %H:%M}", request.status,
             request.contact, request.message[:80],

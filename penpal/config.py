@@ -82,6 +82,89 @@ class CatalogSettings(_Strict):
     sync_minutes: int = Field(60, ge=5, le=10080)
 
 
+class EventsSettings(_Strict):
+    """Events: reminders before each one, and ICS feeds kept in sync."""
+
+    reminder_hours: list[float] = Field(default_factory=lambda: [24.0, 1.0])
+    feeds: list[AnyHttpUrl] = Field(default_factory=list)  # ICS URLs
+    sync_minutes: int = Field(60, ge=5, le=10080)
+    timezone: str = "UTC"  # for events whose times carry no zone
+
+    @validator("reminder_hours", each_item=True)
+    def _hours_positive(cls, hours: float) -> float:
+        if not 0 < hours <= 24 * 30:
+            raise ValueError("reminder hours must be between 0 and 720")
+        return hours
+
+    @validator("timezone")
+    def _known_zone(cls, name: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {name!r}") from error
+        return name
+
+
+NEWSLETTER_PROVIDERS = ("smtp", "mailchimp", "buttondown")
+
+
+class MailchimpSettings(_Strict):
+    api_key: str | None = None  # ends with the data centre, e.g. "...-us21"
+    list_id: str | None = None
+    base_url: AnyHttpUrl | None = None  # default: https://<dc>.api.mailchimp.com
+
+
+class ButtondownSettings(_Strict):
+    api_key: str | None = None
+    base_url: AnyHttpUrl = "https://api.buttondown.email"  # type: ignore[assignment]
+
+
+class NewsletterSettings(_Strict):
+    """The newsletter: where the list is kept, and how readers join it."""
+
+    provider: str = Field("smtp", regex="^(smtp|mailchimp|buttondown)$")
+    sender: EmailStr = "newsletter@localhost"  # type: ignore[assignment]
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    frequencies: list[str] = Field(default_factory=lambda: ["weekly", "monthly"], min_items=1)
+    link_expiry_hours: int = Field(48, ge=1, le=24 * 30)
+    consent_text: str = Field(
+        "I'd like to receive the newsletter by email. I can unsubscribe at any time.",
+        min_length=1,
+    )
+    timeout_seconds: float = Field(10.0, gt=0, le=60)
+    retries: int = Field(3, ge=0, le=10)
+    mailchimp: MailchimpSettings = Field(default_factory=MailchimpSettings)
+    buttondown: ButtondownSettings = Field(default_factory=ButtondownSettings)
+
+    @validator("frequencies", each_item=True)
+    def _frequency_not_blank(cls, frequency: str) -> str:
+        if not frequency.strip():
+            raise ValueError("a frequency may not be blank")
+        return frequency.strip().lower()
+
+    @validator("buttondown")
+    def _provider_configured(cls, buttondown: ButtondownSettings, values: dict) -> Any:
+        provider = values.get("provider")
+        mailchimp = values.get("mailchimp")
+        if provider == "mailchimp" and mailchimp and not (mailchimp.api_key and mailchimp.list_id):
+            raise ValueError("the mailchimp provider needs mailchimp.api_key and list_id")
+        if provider == "buttondown" and not buttondown.api_key:
+            raise ValueError("the buttondown provider needs buttondown.api_key")
+        return buttondown
+
+
+class FollowSettings(_Strict):
+    """Topic follows: how many new-item notices a reader gets at most per day."""
+
+    max_notices_per_day: int = Field(3, ge=1, le=100)
+
+
 class PenpalConfig(_Strict):
     writer: Writer
     books: list[Book] = Field(default_factory=list)
@@ -90,6 +173,9 @@ class PenpalConfig(_Strict):
     retention_days: int = Field(..., ge=1, le=3650)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    newsletter: NewsletterSettings = Field(default_factory=NewsletterSettings)
+    follows: FollowSettings = Field(default_factory=FollowSettings)
+    events: EventsSettings = Field(default_factory=EventsSettings)
     # Where readers reach the action server's links (tracked recommendation links).
     public_url: AnyHttpUrl = "http://localhost:5055"  # type: ignore[assignment]
 

@@ -1,8 +1,9 @@
-"""Start a Rasa server and an action server on free local ports.
+"""Start Rasa servers and action servers on free local ports.
 
 Used by the end-to-end tests and the benchmarks (not by `make run`, which
-uses fixed ports): both run as real subprocesses from the project's venv,
-talk over HTTP, and are stopped (and their logs kept) on exit.
+uses fixed ports): one stack (`running_stack`) or several instances sharing
+their stores (`running_instances`), each server a real subprocess from the
+project's venv, talking over HTTP, stopped (and their logs kept) on exit.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import requests
 import yaml
+
+from penpal.endpoints import write as write_endpoints
 
 BIN = Path(sys.executable).parent
 START_TIMEOUT_SECONDS = 240
@@ -80,6 +83,58 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def _environment(env: dict[str, str] | None) -> dict[str, str]:
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **(env or {})}
+
+
+def start_action_server(
+    project: Path, log: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Start ``rasa run actions`` on a free port; return it once /health answers, and its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        cwd=project, env=_environment(env), stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until_up(f"{url}/health", process, log, "ok")
+    except BaseException:
+        _stop(process)
+        raise
+    return process, url
+
+
+def start_rasa(
+    project: Path,
+    model: Path,
+    endpoints: Path,
+    log: Path,
+    *,
+    env: dict[str, str] | None = None,
+    credentials: Path | None = None,
+) -> tuple[subprocess.Popen, str]:
+    """Start ``rasa run`` with ``endpoints`` on a free port; return it once up, and its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        str(BIN / "rasa"), "run", "--model", str(model), "--enable-api",
+        "-i", "127.0.0.1", "-p", str(port), "--endpoints", str(endpoints),
+    ]
+    if credentials:
+        command += ["--credentials", str(credentials)]
+    process = subprocess.Popen(
+        command, cwd=project, env=_environment(env), stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until_up(f"{url}/status", process, log, "model_file")
+    except BaseException:
+        _stop(process)
+        raise
+    return process, url
+
+
 @contextmanager
 def running_stack(
     project: Path,
@@ -97,41 +152,83 @@ def running_stack(
     pointed there (for example at a port where nothing listens).
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **(env or {})}
     processes: list[subprocess.Popen] = []
     try:
         if actions_url is None:
-            actions_port = free_port()
-            actions_url = f"http://127.0.0.1:{actions_port}"
-            actions_log = workdir / "actions.log"
-            processes.append(subprocess.Popen(
-                [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-                 "--port", str(actions_port)],
-                cwd=project, env=environment, stdout=actions_log.open("w"),
-                stderr=subprocess.STDOUT,
-            ))
-            _wait_until_up(f"{actions_url}/health", processes[-1], actions_log, "ok")
-
+            process, actions_url = start_action_server(project, workdir / "actions.log", env)
+            processes.append(process)
         endpoints = {"action_endpoint": {"url": f"{actions_url}/webhook"}}
         if tracker_store:
             endpoints["tracker_store"] = tracker_store
         (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
-        rasa_port = free_port()
-        rasa_url = f"http://127.0.0.1:{rasa_port}"
-        command = [
-            str(BIN / "rasa"), "run", "--model", str(model), "--enable-api",
-            "-i", "127.0.0.1", "-p", str(rasa_port),
-            "--endpoints", str(workdir / "endpoints.yml"),
-        ]
-        if credentials:
-            command += ["--credentials", str(credentials)]
-        rasa_log = workdir / "rasa.log"
-        processes.append(subprocess.Popen(
-            command, cwd=project, env=environment, stdout=rasa_log.open("w"),
-            stderr=subprocess.STDOUT,
-        ))
-        _wait_until_up(f"{rasa_url}/status", processes[-1], rasa_log, "model_file")
+        process, rasa_url = start_rasa(
+            project, model, workdir / "endpoints.yml", workdir / "rasa.log",
+            env=env, credentials=credentials,
+        )
+        processes.append(process)
         yield Stack(rasa_url=rasa_url, actions_url=actions_url, workdir=workdir)
     finally:
         for process in reversed(processes):
             _stop(process)
+
+
+@dataclass
+class Instance:
+    """One Rasa server and the action server it calls, as one machine would run them."""
+
+    stack: Stack
+    rasa: subprocess.Popen
+    actions: subprocess.Popen
+
+    def crash(self) -> None:
+        """SIGKILL both processes, as a machine that dies would leave them."""
+        for process in (self.rasa, self.actions):
+            process.kill()
+            process.wait()
+
+    def stop(self) -> None:
+        for process in (self.rasa, self.actions):
+            _stop(process)
+
+
+@contextmanager
+def running_instances(
+    project: Path,
+    model: Path,
+    workdir: Path,
+    count: int,
+    *,
+    env: dict[str, str] | None = None,
+    credentials: Path | None = None,
+) -> Iterator[list[Instance]]:
+    """Run ``count`` Rasa servers, each with its own action server, sharing their stores.
+
+    Each Rasa server's endpoints come from ``penpal.endpoints`` with ``env``
+    (PENPAL_TRACKER_STORE_URL, PENPAL_REDIS_URL, PENPAL_RABBITMQ_URL, ...) over
+    the project's endpoints.yml, as ``scripts/run-penpal`` does in production;
+    only PENPAL_ACTION_SERVER_URL differs between instances. They start one after
+    the other, so the first one creates the tracker store's tables alone.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    instances: list[Instance] = []
+    try:
+        for number in range(1, count + 1):
+            folder = workdir / f"instance{number}"
+            folder.mkdir(exist_ok=True)
+            actions, actions_url = start_action_server(project, folder / "actions.log", env)
+            try:
+                environ = {**(env or {}), "PENPAL_ACTION_SERVER_URL": f"{actions_url}/webhook"}
+                write_endpoints(project / "endpoints.yml", folder / "endpoints.yml", environ)
+                rasa, rasa_url = start_rasa(
+                    project, model, folder / "endpoints.yml", folder / "rasa.log",
+                    env=env, credentials=credentials,
+                )
+            except BaseException:
+                _stop(actions)
+                raise
+            stack = Stack(rasa_url=rasa_url, actions_url=actions_url, workdir=folder)
+            instances.append(Instance(stack=stack, rasa=rasa, actions=actions))
+        yield instances
+    finally:
+        for instance in reversed(instances):
+            instance.stop()

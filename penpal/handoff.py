@@ -94,7 +94,8 @@ class HandoffDesk:
         sent = sum(self._notify(request_id) for request_id in pending)
         return sent, len(pending) - sent
 
-    def pending(self) -> list[HandoffRequest]:
+    def all_requests(self) -> list[HandoffRequest]:
+        """Every request, oldest first, whatever its status (for `penpal handoff list`)."""
         with self._db.session() as session:
             return list(
                 session.execute(

@@ -1,11 +1,14 @@
 """Penpal's background work, run by `penpal scheduler` beside the servers.
 
-Every tick it syncs the writer's feeds that are due and erases the Rasa
-conversation history of readers who asked to be forgotten; once a day (and
-at start) it purges what is older than the retention period. The state of
-each job lives in the app database (when a feed was last checked, which
-conversations await erasure), so a restarted scheduler picks up where the
-last one stopped.
+Every tick it syncs the writer's feeds (catalogue and events) that are due,
+sends what readers are owed (event reminders and notices, newsletter
+confirmation emails and provider updates, notices of new work on topics they
+follow) and erases the Rasa conversation history of readers who asked to be
+forgotten; once a day (and at start) it purges what is older than the
+retention period. The state of each job lives in the app database (when a
+feed was last checked, which notices are pending or claimed, which
+conversations await erasure), so a restarted scheduler picks up where the last
+one stopped, and two schedulers never send the same message twice.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ import time
 from penpal.catalog import sync_feeds
 from penpal.config import ConfigError, PenpalConfig, current_config
 from penpal.db import Database
+from penpal.events.jobs import send_event_notices, sync_event_feeds
+from penpal.newsletter import newsletter_for
+from penpal.newsletter.follows import send_new_item_notices
 from penpal.privacy import (
     erase_conversations,
     purge_conversation_history,
     purge_expired,
     tracker_store_url,
 )
+from penpal.push import RasaPusher
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +45,12 @@ def tick(db: Database, purge: bool = False) -> None:
         log.error("scheduler: %s", error)
         return
     jobs = [("feed sync", lambda: _sync_feeds(db, config)),
-            ("conversation erasure", lambda: erase_conversations(tracker_store_url(), db))]
+            ("conversation erasure", lambda: erase_conversations(tracker_store_url(), db)),
+            ("event feeds", lambda: sync_event_feeds(db, config.events)),
+            ("event notices", lambda: send_event_notices(db)),
+            ("newsletter outbox", lambda: newsletter_for(db, config).deliver_due()),
+            ("follow notices", lambda: send_new_item_notices(
+                db, RasaPusher(), config.follows.max_notices_per_day))]
     if purge:
         jobs.append(("retention purge", lambda: _purge(db, config.retention_days)))
     for name, job in jobs:

@@ -26,7 +26,11 @@ class PenpalRoutes:
         except ImportError:  # another project's action server in this environment
             log.info("not Penpal's actions package: no Penpal routes attached")
             return
+        from penpal.events import calendar_file
+        from penpal.events.web import events_routes
         from penpal.logfilter import install as install_log_filter
+        from penpal.newsletter import newsletter_for
+        from penpal.newsletter.web import newsletter_routes
         from penpal.privacy import export_for_token
         from penpal.web import penpal_routes
 
@@ -35,6 +39,17 @@ class PenpalRoutes:
         app.blueprint(penpal_routes(
             record_click=lambda token: services.recommendations().click(token),
             export_for_token=lambda token: export_for_token(services.database(), token),
+        ))
+        app.blueprint(events_routes(lambda event_id: calendar_file(
+            services.database(), event_id, str(services.config().public_url),
+            services.config().writer.name)))
+
+        def newsletter():  # built per request: penpal.yml edits apply at once
+            return newsletter_for(services.database(), services.config())
+
+        app.blueprint(newsletter_routes(
+            confirm=lambda token: newsletter().confirm_token(token),
+            unsubscribe=lambda token: newsletter().unsubscribe_token(token),
         ))
 
         async def build_the_index() -> None:

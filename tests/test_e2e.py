@@ -13,13 +13,12 @@ import yaml
 from sqlalchemy import select, text
 
 from penpal.catalog import import_file
-from penpal.db import Database, upgrade
+from penpal.db import Database
 from penpal.db.models import Feedback, HandoffRequest, Item, Recommendation
 from penpal.devstack import Stack, free_port, running_stack
 from tests.support.servers import RecordingWebhook
+from tests.support.stack import MODEL, PROJECT, penpal_stack
 
-PROJECT = Path(__file__).resolve().parents[1]
-MODEL = PROJECT / "models" / "penpal.tar.gz"
 APOLOGY = yaml.safe_load((PROJECT / "credentials.yml").read_text())[
     "penpal.channels.rest.PenpalRestInput"]["apology"]
 
@@ -43,22 +42,13 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def stack(workdir: Path, webhook: RecordingWebhook) -> Iterator[Stack]:
-    assert MODEL.exists(), "no trained model: run `make train` (make test does)"
-    config = yaml.safe_load((PROJECT / "penpal.yml").read_text())
-    config["handoff"]["webhook_url"] = webhook.url
-    (workdir / "penpal.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
-    database_url = f"sqlite:///{workdir / 'penpal.db'}"
-    upgrade(database_url)
-    demo = Database(database_url)
-    import_file(demo, str(PROJECT / "data" / "demo" / "catalog.atom"))
-    demo.dispose()
-    env = {"PENPAL_CONFIG": str(workdir / "penpal.yml"), "PENPAL_DATABASE_URL": database_url,
-           "PENPAL_TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}"}
-    with running_stack(
-        PROJECT, MODEL, workdir / "servers", env=env,
-        credentials=PROJECT / "credentials.yml",
-        tracker_store={"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")},
-    ) as running:
+    def use_the_webhook(config: dict) -> None:
+        config["handoff"]["webhook_url"] = webhook.url
+
+    def demo_catalogue(db: Database) -> None:
+        import_file(db, str(PROJECT / "data" / "demo" / "catalog.atom"))
+
+    with penpal_stack(workdir, use_the_webhook, seed=demo_catalogue) as running:
         yield running
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -20,30 +19,12 @@ from penpal.catalog.lookup import write_topic_lookup
 from penpal.catalog.queries import catalog_items
 from penpal.catalog.store import ImportSummary
 from penpal.catalog.sync import sync_feeds
-from penpal.config import DEFAULT_CONFIG_PATH, ConfigError, PenpalConfig, load_config
-from penpal.db import Database, database_url
-from penpal.db.migrate import is_current
+from penpal.config import DEFAULT_CONFIG_PATH
+from penpal.console import app_database, console, writer_config
 from penpal.db.models import ITEM_KINDS
 
 content_app = typer.Typer(help="Your catalogue: import, sync, list.", no_args_is_help=True)
-console = Console()
 Kind = Enum("Kind", {kind: kind for kind in ITEM_KINDS}, type=str)  # type: ignore[misc]
-
-
-def _database() -> Database:
-    url = database_url()
-    if not is_current(url):
-        console.print("[red]The app database is not up to date:[/red] run `penpal db upgrade`.")
-        raise typer.Exit(2)
-    return Database(url)
-
-
-def _config(path: Path) -> PenpalConfig:
-    try:
-        return load_config(path)
-    except ConfigError as error:
-        console.print(f"[red]penpal.yml is not valid:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from error
 
 
 def _print_summary(summary: ImportSummary) -> None:
@@ -73,7 +54,7 @@ def import_command(
         "--timeout", min=0.1, help="Seconds a URL may take to fetch.")] = DEFAULT_TIMEOUT,
 ) -> None:
     """Import your work from a feed, a CSV or a JSON file; importing again updates it."""
-    db = _database()
+    db = app_database()
     columns = (TextColumn("Importing"), BarColumn(), MofNCompleteColumn())
     try:
         with Progress(*columns, console=console, transient=True) as progress:
@@ -102,11 +83,11 @@ def sync(
     ] = DEFAULT_CONFIG_PATH,
 ) -> None:
     """Import the feeds in penpal.yml (catalog.feeds) that are due."""
-    config = _config(config_path)
+    config = writer_config(config_path)
     if not config.catalog.feeds:
         console.print("No feeds in penpal.yml (catalog.feeds): nothing to sync.")
         return
-    db = _database()
+    db = app_database()
     try:
         results = sync_feeds(db, config, force=force)
     finally:
@@ -128,7 +109,7 @@ def list_command(
         "--topic", "-t", help="Only items on this topic.")] = None,
 ) -> None:
     """Show the catalogue, newest first."""
-    db = _database()
+    db = app_database()
     try:
         items = catalog_items(db, topic)
     finally:
@@ -150,7 +131,7 @@ def lookup(
         "--out", "-o", help="The NLU file to write, e.g. data/nlu/lookup_topic.yml.")],
 ) -> None:
     """Write the Rasa lookup table of the catalogue's topics (entity `topic`)."""
-    db = _database()
+    db = app_database()
     try:
         topics = write_topic_lookup(db, out)
     finally:

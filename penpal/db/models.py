@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -281,3 +282,226 @@ class PendingErasure(Base):
 
     conversation_id = Column(String(255), primary_key=True)
     requested_at = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+# --- Events (issue #4): events, RSVPs, reminders. Migration 0004. ---
+
+
+EVENT_STATUSES = ("scheduled", "cancelled")
+RSVP_STATUSES = ("going", "waitlisted", "cancelled")
+
+
+class Event(Base):
+    """A launch, reading, signing or webinar. Times in UTC; ``timezone`` is where it happens.
+
+    ``seats_taken`` counts RSVPs that are going; it only ever changes through
+    one conditional UPDATE, so concurrent sign-ups cannot overbook.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("uid", name="uq_event_uid"),
+        CheckConstraint("capacity IS NULL OR seats_taken <= capacity", name="ck_event_seats"),
+        CheckConstraint("seats_taken >= 0", name="ck_event_seats_positive"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    uid = Column(String(500), nullable=False)
+    title = Column(String(300), nullable=False)
+    kind = Column(String(16), nullable=False, default="reading")
+    description = Column(Text, nullable=False, default="")
+    starts_at = Column(DateTime(timezone=True), nullable=False, index=True)
+    ends_at = Column(DateTime(timezone=True), nullable=False)
+    timezone = Column(String(64), nullable=False, default="UTC")
+    venue = Column(String(300), nullable=True)
+    city = Column(String(100), nullable=True)
+    online_url = Column(String(2000), nullable=True)
+    capacity = Column(Integer, nullable=True)
+    seats_taken = Column(Integer, nullable=False, default=0)
+    topics = Column(JSON, nullable=False, default=list)
+    status = Column(String(16), nullable=False, default="scheduled")
+    source = Column(String(2000), nullable=True)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Rsvp(Base):
+    """A reader's sign-up for an event (one per reader and event; cancelled ones stay)."""
+
+    __tablename__ = "rsvps"
+    __table_args__ = (UniqueConstraint("event_id", "reader_id", name="uq_rsvp_event_reader"),)
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(
+        Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    reader_id = Column(
+        Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name = Column(String(100), nullable=False)
+    email = Column(String(320), nullable=False)
+    status = Column(String(16), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class EventNotice(Base):
+    """A message owed to a reader about an event: a reminder, a promotion, a cancellation.
+
+    The scheduler claims a due notice with a conditional UPDATE (pending ->
+    sending), so two schedulers never send the same one.
+    """
+
+    __tablename__ = "event_notices"
+    __table_args__ = (Index("ix_event_notice_due", "status", "due_at"),)
+
+    id = Column(Integer, primary_key=True)
+    reader_id = Column(
+        Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    rsvp_id = Column(
+        Integer, ForeignKey("rsvps.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind = Column(String(16), nullable=False)  # reminder, promoted, cancelled
+    hours_before = Column(Float, nullable=True)  # reminders only
+    due_at = Column(DateTime(timezone=True), nullable=False)
+    status = Column(String(16), nullable=False, default="pending")
+    claimed_at = Column(DateTime(timezone=True), nullable=True)
+    sent_at = Column(DateTime(timezone=True), nullable=True)
+    channel = Column(String(32), nullable=True)
+    detail = Column(String(300), nullable=True)
+
+
+
+# --- Newsletter, topic follows and broadcasts (issue #5). Migration 0005. ---
+
+
+NEWSLETTER_STATUSES = ("pending", "subscribed", "unsubscribed")
+
+
+class NewsletterSubscription(Base):
+    """A reader's newsletter signup: pending until confirmed (double opt-in).
+
+    One per reader and one per address, so signing up twice cannot subscribe
+    twice. ``mail_due`` and ``sync_due`` are the outbox: a confirmation email
+    still to send, a state the provider has not seen yet. They stay set while
+    the mail server or provider is down, and the scheduler retries them.
+    """
+
+    __tablename__ = "newsletter_subscriptions"
+    __table_args__ = (
+        UniqueConstraint("reader_id", name="uq_newsletter_reader"),
+        UniqueConstraint("email", name="uq_newsletter_email"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    reader_id = Column(
+        Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=False
+    )
+    email = Column(String(320), nullable=False)
+    topics = Column(JSON, nullable=False, default=list)
+    frequency = Column(String(16), nullable=False)
+    status = Column(String(16), nullable=False, default="pending")
+    consent_text = Column(Text, nullable=False)
+    consent_channel = Column(String(32), nullable=True)
+    consented_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    confirmed_at = Column(DateTime(timezone=True), nullable=True)
+    unsubscribed_at = Column(DateTime(timezone=True), nullable=True)
+    mail_due = Column(Boolean, nullable=False, default=True)
+    sync_due = Column(Boolean, nullable=False, default=False, index=True)
+    sync_attempts = Column(Integer, nullable=False, default=0)
+    sync_error = Column(String(300), nullable=True)
+    synced_at = Column(DateTime(timezone=True), nullable=True)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class NewsletterToken(Base):
+    """A secret from a newsletter email: the confirm link and code, or the unsubscribe link.
+
+    Only SHA-256 hashes are kept. A confirm token expires and a new one
+    replaces it; unsubscribe tokens live as long as the subscription, so the
+    link in every email sent keeps working.
+    """
+
+    __tablename__ = "newsletter_tokens"
+    __table_args__ = (
+        UniqueConstraint("token_hash", name="uq_newsletter_token_hash"),
+        UniqueConstraint("code_hash", name="uq_newsletter_code_hash"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    subscription_id = Column(
+        Integer, ForeignKey("newsletter_subscriptions.id", ondelete="CASCADE"), nullable=False,
+        index=True,
+    )
+    reader_id = Column(
+        Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    purpose = Column(String(16), nullable=False)  # confirm, unsubscribe
+    token_hash = Column(String(64), nullable=False)
+    code_hash = Column(String(64), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=True, index=True)
+
+
+class TopicFollow(Base):
+    """A topic a reader asked to be told about when something new appears."""
+
+    __tablename__ = "topic_follows"
+
+    reader_id = Column(
+        Integer, ForeignKey("readers.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic = Column(String(64), primary_key=True, index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class FollowNotice(Base):
+    """A new item a follower was told about: at most once per reader and item."""
+
+    __tablename__ = "follow_notices"
+    __table_args__ = (UniqueConstraint("reader_id", "item_id", name="uq_follow_notice"),)
+
+    id = Column(Integer, primary_key=True)
+    reader_id = Column(
+        Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=False
+    )
+    item_id = Column(
+        Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    status = Column(String(16), nullable=False, default="sending")  # sending, sent
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class Broadcast(Base):
+    """A message from the writer to a segment; ``key`` makes a rerun the same broadcast."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (UniqueConstraint("key", name="uq_broadcast_key"),)
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False)
+    segment = Column(String(100), nullable=False)
+    message = Column(Text, nullable=True)
+    item_id = Column(Integer, ForeignKey("items.id", ondelete="SET NULL"), nullable=True)
+    event_id = Column(Integer, ForeignKey("events.id", ondelete="SET NULL"), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class BroadcastDelivery(Base):
+    """One reader reached by one broadcast: a rerun skips the readers already here."""
+
+    __tablename__ = "broadcast_deliveries"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "reader_id", name="uq_broadcast_delivery"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    broadcast_id = Column(
+        Integer, ForeignKey("broadcasts.id", ondelete="CASCADE"), nullable=False
+    )
+    reader_id = Column(
+        Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    via = Column(String(32), nullable=False)  # the channel, or "email"
+    status = Column(String(16), nullable=False, default="sending")  # sending, sent
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

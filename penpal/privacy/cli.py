@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from penpal.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
+from penpal.config import ConfigError, load_config
+from penpal.console import ConfigOption, console
 from penpal.db import Database, database_url
 from penpal.privacy.erasure import forget_reader
 from penpal.privacy.export import export_reader
@@ -25,12 +25,10 @@ from penpal.privacy.tracker import (
 privacy_app = typer.Typer(
     help="Readers' data: export, forget, retention.", no_args_is_help=True
 )
-console = Console()
 ReaderArgument = typer.Argument(
     ..., help="A reader id or a conversation id (or reader:ID / conversation:ID)."
 )
 OutOption = typer.Option(None, "--out", "-o", help="Write the JSON to this file.")
-ConfigOption = typer.Option(DEFAULT_CONFIG_PATH, "--config", "-c", help="penpal.yml to use.")
 
 
 def _reader_id(db: Database, ref: str) -> int:

@@ -30,12 +30,16 @@ from penpal.privacy.schema import (
 # Tables the named sections already tell about in summary_lines.
 _SUMMARISED = frozenset({
     "channel_identities", "consent_records", "reader_interests", "feedback",
-    "recommendations", "handoff_requests",
+    "recommendations", "handoff_requests", "newsletter_subscriptions", "topic_follows",
+    "rsvps", "event_notices", "follow_notices", "broadcast_deliveries",
 })
+# Messages Penpal sent a reader unasked: reminders, new work they follow, broadcasts.
+_SENT_TO_READER = ("event_notices", "follow_notices", "broadcast_deliveries")
 _PURPOSES = {
     "personalize": "personalisation",
     "remember_name": "remembering your name",
     "handoff": "passing your messages to the writer",
+    "newsletter": "the newsletter",
 }
 
 
@@ -121,6 +125,7 @@ def summary_lines(export: dict[str, Any]) -> list[str]:
         lines.append(_count(len(shown), "pick") + f" shown to you ({opened} opened)")
     if export["handoff_requests"]:
         lines.append(_count(len(export["handoff_requests"]), "message") + " to the writer")
+    lines += _later_feature_lines(export["tables"])
     lines += [_consent_line(record) for record in _latest_consents(export["consents"])]
     others = [
         f"{name.replace('_', ' ')} ({len(rows)})"
@@ -129,6 +134,24 @@ def summary_lines(export: dict[str, Any]) -> list[str]:
     ]
     if others:
         lines.append("Also kept: " + ", ".join(others))
+    return lines
+
+
+def _later_feature_lines(tables: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Newsletter, follows, events and what was sent, in words rather than table names."""
+    lines = []
+    for subscription in tables.get("newsletter_subscriptions") or []:
+        topics = f", {', '.join(subscription['topics'])}" if subscription["topics"] else ""
+        lines.append(f"Newsletter: {subscription['status']} ({subscription['frequency']}{topics})")
+    if follows := tables.get("topic_follows"):
+        lines.append("Following: " + ", ".join(row["topic"] for row in follows))
+    if rsvps := tables.get("rsvps"):
+        lines.append(_count(len(rsvps), "event sign-up"))
+    sent = sum(
+        1 for name in _SENT_TO_READER for row in tables.get(name) or [] if row["status"] == "sent"
+    )
+    if sent:
+        lines.append(_count(sent, "message") + " sent to you (reminders, new work, news)")
     return lines
 
 

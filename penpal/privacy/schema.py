@@ -22,7 +22,7 @@ from penpal.privacy.clock import as_utc
 READERS: Table = Reader.__table__
 
 # Access credentials to a reader's data, not data about the reader: never exported.
-CREDENTIAL_TABLES = frozenset({"export_links", "link_codes"})
+CREDENTIAL_TABLES = frozenset({"export_links", "link_codes", "newsletter_tokens"})
 
 
 @dataclass(frozen=True)

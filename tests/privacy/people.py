@@ -12,23 +12,32 @@ from penpal.config import HandoffSettings
 from penpal.contact import ContactRoute
 from penpal.db import Database
 from penpal.db.models import (
+    BroadcastDelivery,
     ChannelIdentity,
     ConsentRecord,
+    EventNotice,
     ExportLink,
     Feedback,
+    FollowNotice,
     HandoffRequest,
     Item,
     ItemTopic,
     LinkCode,
+    NewsletterSubscription,
+    NewsletterToken,
     Reader,
     ReaderInterest,
     Recommendation,
+    Rsvp,
+    TopicFollow,
     utcnow,
 )
+from penpal.events import EventRecord, add_event, rsvp
 from penpal.handoff import HandoffDesk, Turn
 from penpal.notify import WriterNotifier
 from penpal.privacy import create_export_link, reader_id_for, start_link
 from penpal.readers import Readers
+from tests.newsletter.support import add_newsletter_rows
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,13 @@ def populate(db: Database, person: Person, items: list[int]) -> int:
             token=secrets.token_urlsafe(16), reader_id=reader_id, item_id=items[1],
             reason="popular with readers who follow folklore",
         ))
+    add_newsletter_rows(db, reader_id, items[0])
+    starts = utcnow() + timedelta(days=3)
+    reading = add_event(db, EventRecord(
+        uid=f"reading-for-reader-{reader_id}", title="Reading", starts_at=starts,
+        ends_at=starts + timedelta(hours=2), timezone="UTC",
+    ))
+    rsvp(db, telegram, "telegram", reading.id, person.name, person.email, [24.0])
     create_export_link(db, reader_id)
     start_link(db, telegram, "telegram")
     return reader_id
@@ -116,6 +132,11 @@ def backdate(db: Database, reader_id: int, at: datetime) -> None:
         Feedback: ("created_at",), Recommendation: ("created_at", "clicked_at"),
         HandoffRequest: ("created_at", "notified_at"),
         ExportLink: ("created_at", "expires_at"), LinkCode: ("created_at", "expires_at"),
+        NewsletterSubscription: ("consented_at", "confirmed_at", "unsubscribed_at",
+                                 "synced_at", "updated_at"),
+        NewsletterToken: ("created_at", "expires_at"), TopicFollow: ("created_at",),
+        FollowNotice: ("created_at",), BroadcastDelivery: ("created_at",),
+        Rsvp: ("created_at", "updated_at"), EventNotice: ("due_at", "claimed_at", "sent_at"),
     }
     with db.session() as session:
         for model, columns in dated.items():

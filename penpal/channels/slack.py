@@ -1,0 +1,251 @@
+"""The Slack channel: signed requests only, each event handled once, replies in threads.
+
+Built on Rasa 3.6's Slack connector (message parsing, interactive buttons,
+output), with three changes:
+
+- Requests are checked against the signing secret with slack_sdk's verifier;
+  a forged or stale one is refused with 401 before anything is read.
+- Slack resends an event (``X-Slack-Retry-Num``) when it did not see a quick
+  2xx. Rasa only drops retries whose reason is ``http_timeout``, so a retry for
+  any other reason (``http_error``...) makes the bot answer twice. Here every
+  event is handled at most once, by its ``event_id``: a retry of an event
+  already taken is acknowledged and dropped, one whose original never arrived
+  is handled. (The memory is per process: behind several Rasa instances, route
+  Slack to one, or accept the rare double answer.)
+- Replies go in the reader's thread by default, and the Web API base URL can be
+  changed (a local stand-in in tests).
+- Messages with more than five buttons keep them: Rasa sends none at all past
+  an old limit of five, but a Block Kit ``actions`` block takes up to 25.
+
+The bot token and the signing secret come from environment variables (see
+:mod:`penpal.channels.settings`); without both the channel stays off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.slack import SlackBot, SlackInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from penpal.channels.settings import channel_off, empty_blueprint, env_setting, missing_settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+REQUIRED = ["token", "signing_secret"]
+REMEMBERED_EVENTS = 10_000
+NO_RETRY = {"X-Slack-No-Retry": "1"}
+MAX_BUTTONS_PER_BLOCK = 25  # Slack Block Kit's limit for an actions block
+
+
+class PenpalSlackBot(SlackBot):
+    """Rasa's Slack output, talking to a configurable Web API base URL."""
+
+    def __init__(
+        self, token: str, api_url: str, channel: str | None = None, thread_id: str | None = None
+    ) -> None:
+        super().__init__(token, channel, thread_id)
+        self.client = AsyncWebClient(token, base_url=api_url)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        blocks: list[dict[str, Any]] = [
+            {"type": "section", "text": {"type": "plain_text", "text": text}}
+        ]
+        for start in range(0, len(buttons), MAX_BUTTONS_PER_BLOCK):
+            blocks.append({"type": "actions", "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": button["title"]},
+                 "value": button["payload"]}
+                for button in buttons[start:start + MAX_BUTTONS_PER_BLOCK]
+            ]})
+        await self._post_message(
+            channel=self.slack_channel or recipient_id, as_user=True, text=text, blocks=blocks
+        )
+
+
+class PenpalSlackInput(SlackInput):
+    """Slack's Events API and interactive buttons in, Web API out."""
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> PenpalSlackInput:
+        missing = missing_settings(credentials, REQUIRED)
+        if missing:
+            channel_off("Slack", missing)
+            return cls(None, None)
+        credentials = credentials or {}
+        return cls(
+            env_setting(credentials, "token"),
+            env_setting(credentials, "signing_secret"),
+            api_url=env_setting(credentials, "api_url") or DEFAULT_API_URL,
+            slack_channel=credentials.get("slack_channel"),
+            use_threads=credentials.get("use_threads", True),
+            conversation_granularity=credentials.get("conversation_granularity", "sender"),
+        )
+
+    def __init__(
+        self,
+        token: str | None,
+        signing_secret: str | None,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        slack_channel: str | None = None,
+        use_threads: bool = True,
+        conversation_granularity: str = "sender",
+    ) -> None:
+        self.api_url = api_url
+        self._seen_events: OrderedDict[str, None] = OrderedDict()
+        if not (token and signing_secret):
+            self.slack_token = self.slack_signing_secret = None
+            return
+        super().__init__(
+            token,
+            slack_channel=slack_channel,
+            use_threads=use_threads,
+            slack_signing_secret=signing_secret,
+            conversation_granularity=conversation_granularity,
+            slack_retry_number_header="x-slack-retry-num",
+        )
+        self.verifier = SignatureVerifier(signing_secret)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.slack_token and self.slack_signing_secret)
+
+    def get_output_channel(
+        self, channel: str | None = None, thread_id: str | None = None
+    ) -> PenpalSlackBot | None:
+        if not self.enabled:
+            return None
+        return PenpalSlackBot(
+            self.slack_token, self.api_url, channel or self.slack_channel, thread_id
+        )
+
+    def is_request_from_slack_authentic(self, request: Request) -> bool:
+        return self.verifier.is_valid_request(request.body, dict(request.headers))
+
+    def first_delivery(self, event_id: str | None, is_retry: bool) -> bool:
+        """Whether to handle this event: not if it (or its original) was already taken."""
+        if not event_id:
+            return not is_retry
+        if event_id in self._seen_events:
+            return False
+        self._seen_events[event_id] = None
+        if len(self._seen_events) > REMEMBERED_EVENTS:
+            self._seen_events.popitem(last=False)
+        return True
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        if not self.enabled:
+            return empty_blueprint(self.name())
+        webhook = Blueprint("penpal_slack", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.is_request_from_slack_authentic(request):
+                log.warning("Slack request with a missing or wrong signature; refused")
+                return response.text("invalid signature", status=HTTPStatus.UNAUTHORIZED)
+            if request.headers.get("content-type") == "application/json":
+                return await self._event(request, on_new_message)
+            return await self._interaction(request, on_new_message)
+
+        return webhook
+
+    async def _event(
+        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        body = request.json or {}
+        if body.get("type") == "url_verification":
+            return response.json({"challenge": body.get("challenge")})
+        is_retry = self.retry_num_header in request.headers
+        if not self.first_delivery(body.get("event_id"), is_retry):
+            log.info("Slack retry #%s of a handled event; dropped",
+                     request.headers.get(self.retry_num_header))
+            return response.text("", headers=NO_RETRY)
+        if not self._is_user_message(body):
+            return response.text("not a user message")
+        metadata = self.get_metadata(request)
+        if not self._is_supported_channel(body, metadata):
+            return response.text("channel not supported")
+        event = body["event"]
+        conversation_id = self._get_conversation_id(
+            event.get("user"), metadata.get("out_channel"), metadata.get("thread_id")
+        )
+        text = self._sanitize_user_message(event.get("text", ""), metadata["users"])
+        return await self.process_message(
+            request, on_new_message, text=text, sender_id=conversation_id, metadata=metadata
+        )
+
+    async def _interaction(
+        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        """A button pressed in a message (form-encoded ``payload``)."""
+        try:
+            payload = json.loads(request.form.get("payload") or "{}")
+        except json.JSONDecodeError:
+            return response.text("bad payload", status=HTTPStatus.BAD_REQUEST)
+        if not self._is_interactive_message(payload):
+            return response.text("not an interaction")
+        text = self._get_interactive_response(payload["actions"][0])
+        if text is None:
+            return response.text("no value")
+        metadata = self.get_metadata(request)
+        conversation_id = self._get_conversation_id(
+            payload.get("user", {}).get("id"), metadata.get("out_channel"),
+            metadata.get("thread_id"),
+        )
+        return await self.process_message(request, on_new_message, text, conversation_id, metadata)
+
+    async def process_message(
+        self,
+        request: Request,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: str,
+        sender_id: str | None,
+        metadata: dict | None,
+    ) -> HTTPResponse:
+        """Answer Slack at once (it resends after 3 s) and handle the message in the background.
+
+        Rasa's version does the same after its own retry filter, replaced here by
+        :meth:`first_delivery`.
+        """
+        metadata = metadata or {}
+        thread_id = metadata.get("thread_id") if self.use_threads else None
+        message = UserMessage(
+            text,
+            self.get_output_channel(metadata.get("out_channel"), thread_id),
+            sender_id,
+            input_channel=self.name(),
+            metadata=metadata,
+        )
+        task = asyncio.create_task(self._handle(message, on_new_message))
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+        return response.text("")
+
+    @staticmethod
+    async def _handle(
+        message: UserMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        try:
+            await on_new_message(message)
+        except Exception:
+            log.exception("Slack message could not be handled")

@@ -1,0 +1,181 @@
+"""The socket.io channel behind the web chat, with working session persistence.
+
+With ``session_persistence`` on, a browser asks for a session (``session_request``
+with the ``session_id`` it kept) and the conversation id is that session id, so
+reloading the page carries on the same conversation. The bot's replies, and
+messages pushed later through ``trigger_intent?output_channel=socketio``, are
+emitted to a socket.io *room* named after the session id, which the socket must
+have entered.
+
+Rasa 3.6's connector calls ``sio.enter_room(sid, session_id)`` without
+``await``; since python-socketio 5.x ``AsyncServer.enter_room`` is a coroutine,
+so that call only creates a coroutine that never runs: the socket never joins
+the room, and every reply and push goes to an empty room (the reader sees
+nothing). This connector awaits it. It also keeps the session id with the
+socket instead of trusting the one each message carries, sends the stored
+history when a session it handed out comes back (so a reloaded page shows the
+conversation, pushes made while it was closed included), and serves the chat
+page at ``GET /chat`` (with the socket.io client from npm).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.shared.core.constants import IS_EXTERNAL
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+PAGE_FILES = ("chat.js", "chat.css")
+# The socket.io client from npm (web/package.json), installed by `make install`.
+SOCKETIO_CLIENT = Path("node_modules/socket.io-client/dist/socket.io.min.js")
+HISTORY_EVENT = "session_history"
+# The session id is the reader's only key to their conversation: only ids this
+# connector hands out (128 random bits) are taken back, never a guessable one
+# such as another channel's conversation id.
+SESSION_ID = re.compile(r"[0-9a-f]{32}")
+# A reader's own words are shown as typed; a button click as the button's title.
+DISPLAY_KEY = "display"
+
+
+class ChatPageBlueprint(SocketBlueprint):
+    """Attaches socket.io to the app and serves the chat page at ``/chat``."""
+
+    def __init__(self, sio: AsyncServer, socketio_path: str, web_dir: Path) -> None:
+        super().__init__(sio, socketio_path, "penpal_socketio", __name__)
+        self.ctx.web_dir = web_dir
+        self.ctx.app = None
+
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        self.ctx.app = app
+        web_dir: Path = self.ctx.web_dir
+        app.static("/chat", str(web_dir / "index.html"), name="penpal_chat_page")
+        for name in PAGE_FILES:
+            app.static(f"/chat/static/{name}", str(web_dir / name),
+                       name=f"penpal_chat_{name.replace('.', '_')}")
+        client = web_dir / SOCKETIO_CLIENT
+        if not client.exists():
+            log.error("web chat: %s is missing; run `make install` (npm ci in web/)", client)
+        app.static("/chat/static/socket.io.min.js", str(client), name="penpal_chat_client")
+        super().register(app, options)
+
+
+class PenpalSocketIOInput(SocketIOInput):
+    """Rasa's socket.io input (same name, events and options), persistence fixed."""
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> PenpalSocketIOInput:
+        credentials = credentials or {}
+        channel = cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            credentials.get("namespace"),
+            credentials.get("session_persistence", True),
+            credentials.get("socketio_path", "/socket.io"),
+            metadata_key=credentials.get("metadata_key", "metadata"),
+        )
+        channel.web_dir = Path(credentials.get("web_dir") or WEB_DIR)
+        return channel
+
+    web_dir: Path = WEB_DIR
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        # Same as Rasa's: CORS is left to Sanic (`rasa run --cors`).
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        self.sio = sio
+        webhook = ChatPageBlueprint(sio, self.socketio_path, self.web_dir)
+        namespace = self.namespace
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.listener("before_server_stop")
+        async def disconnect_all(_: Sanic, __: Any) -> None:
+            await sio.shutdown()  # python-socketio: stop its background task first
+
+        @sio.on("connect", namespace=namespace)
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
+            return True
+
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: str, data: dict | None) -> None:
+            known = (data or {}).get("session_id")
+            if not (isinstance(known, str) and SESSION_ID.fullmatch(known)):
+                known = None
+            session_id = known or uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=namespace)
+                await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            if self.session_persistence and known:
+                history = await self._history(webhook.ctx.app, session_id)
+                await sio.emit(HISTORY_EVENT, history, room=sid, namespace=namespace)
+
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def handle_message(sid: str, data: dict) -> None:
+            if self.session_persistence:
+                session = await sio.get_session(sid, namespace=namespace)
+                sender_id = session.get("session_id")
+                if not sender_id:
+                    log.warning("socket.io message before session_request; ignored")
+                    return
+            else:
+                sender_id = sid
+            metadata = data.get(self.metadata_key) or {}
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            await on_new_message(UserMessage(
+                data.get("message", ""),
+                SocketIOOutput(sio, self.bot_message_evt),
+                sender_id,
+                input_channel=self.name(),
+                metadata=metadata,
+            ))
+
+        return webhook
+
+    @staticmethod
+    async def _history(app: Sanic | None, session_id: str) -> list[dict[str, Any]]:
+        """The conversation so far, as the page shows it: who said what, with buttons.
+
+        Pushed intents (``trigger_intent``) are events the reader never typed: only
+        the bot's answers to them are shown.
+        """
+        agent = getattr(app.ctx, "agent", None) if app else None
+        if agent is None or agent.tracker_store is None:
+            return []
+        # Every session: the disclosure that opens one is logged just before its
+        # SessionStarted, so the latest session alone would lose it.
+        tracker = await agent.tracker_store.retrieve_full_tracker(session_id)
+        if tracker is None or tracker.get_latest_input_channel() != PenpalSocketIOInput.name():
+            return []
+        history: list[dict[str, Any]] = []
+        for event in tracker.events:
+            metadata = getattr(event, "metadata", None) or {}
+            if isinstance(event, UserUttered) and event.text and not metadata.get(IS_EXTERNAL):
+                shown = metadata.get(DISPLAY_KEY) or event.text
+                history.append({"sender": "user", "text": shown})
+            elif isinstance(event, BotUttered) and (event.text or event.data.get("buttons")):
+                buttons = [
+                    {"title": button["title"], "payload": button["payload"]}
+                    for button in event.data.get("buttons") or []
+                ]
+                history.append({"sender": "bot", "text": event.text or "", "buttons": buttons})
+        return history
