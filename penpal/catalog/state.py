@@ -49,6 +49,15 @@ def record_success(db: Database, url: str, fetched: Fetched) -> None:
     _update(db, url, change)
 
 
+def record_checked(db: Database, url: str) -> None:
+    """``url`` was read now by an importer that sends no conditional requests (ICS feeds)."""
+
+    def change(state: FeedState) -> None:
+        state.last_error = None
+
+    _update(db, url, change)
+
+
 def record_failure(db: Database, url: str, error: str) -> None:
     """``url`` failed now; its validators stay, so a later success can still use them."""
 

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import logging
-import time
+from datetime import datetime, timedelta
 
+from penpal.catalog.state import feed_check, record_checked, record_failure
 from penpal.config import EventsSettings
 from penpal.db import Database
+from penpal.db.models import utcnow
 from penpal.events.importer import import_source
 from penpal.events.notices import deliver_due
 from penpal.events.records import EventError
 from penpal.push import RasaPusher
 
 log = logging.getLogger(__name__)
-
-# When each ICS feed was last imported by this process (a restart imports at once:
-# importing is idempotent, by UID).
-_last_sync: dict[str, float] = {}
-
 
 def send_event_notices(db: Database) -> None:
     report = deliver_due(db, RasaPusher())
@@ -26,15 +23,26 @@ def send_event_notices(db: Database) -> None:
                  "%s to retry", report.sent, report.history, report.skipped, report.failed)
 
 
-def sync_event_feeds(db: Database, settings: EventsSettings) -> None:
+def sync_event_feeds(
+    db: Database, settings: EventsSettings, now: datetime | None = None
+) -> None:
+    """Import each ICS feed last checked ``sync_minutes`` ago or more.
+
+    When a feed was checked is kept in the app database (as for the catalogue's
+    feeds), so a restarted scheduler, or a second one, knows it too. Importing is
+    idempotent by UID: a feed two schedulers import at once ends up imported once.
+    """
+    now = now or utcnow()
     for url in map(str, settings.feeds):
-        if time.monotonic() - _last_sync.get(url, float("-inf")) < settings.sync_minutes * 60:
+        checked_at = feed_check(db, url).checked_at
+        if checked_at is not None and checked_at > now - timedelta(minutes=settings.sync_minutes):
             continue
-        _last_sync[url] = time.monotonic()
         try:
             summary = import_source(db, url, settings.timezone)
         except EventError as error:
+            record_failure(db, url, str(error))
             log.warning("scheduler: events feed %s failed: %s", url, error)
             continue
+        record_checked(db, url)
         log.info("scheduler: events feed %s: %s new, %s updated, %s cancelled", url,
                  summary.new, summary.updated, summary.cancelled)

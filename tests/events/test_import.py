@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from penpal.catalog import feed_check
+from penpal.config import EventsSettings
 from penpal.db import Database
 from penpal.db.models import EventNotice
 from penpal.events import (
@@ -17,6 +19,7 @@ from penpal.events import (
     rsvp,
     upcoming,
 )
+from penpal.events.jobs import sync_event_feeds
 from tests.conftest import PROJECT
 from tests.events.conftest import FIXTURES
 
@@ -48,6 +51,26 @@ def test_broken_missing_and_slow_sources_fail_with_a_reason(db: Database, server
         import_source(db, f"{server}/slow.ics", timeout=0.5)
     with pytest.raises(EventError, match="cannot read"):
         import_source(db, str(FIXTURES / "nowhere.ics"))
+
+
+def test_feeds_are_synced_when_due_and_a_restarted_scheduler_knows_when_that_was(
+    db: Database, server: str
+) -> None:
+    good, broken = f"{server}/readings.ics", f"{server}/broken.ics"
+    settings = EventsSettings(feeds=[good, broken], sync_minutes=60)
+    start = datetime.now(timezone.utc)
+    sync_event_feeds(db, settings, now=start)
+    assert upcoming(db, EventFilter(words="Reading in Berlin"), start)
+    first = feed_check(db, good)
+    assert first.last_error is None
+    assert "not an iCalendar" in (feed_check(db, broken).last_error or "")
+
+    restarted = Database(db.url)  # another process: nothing remembered in memory
+    sync_event_feeds(restarted, settings, now=start + timedelta(minutes=30))
+    assert feed_check(db, good).checked_at == first.checked_at
+    sync_event_feeds(restarted, settings, now=start + timedelta(minutes=61))
+    assert feed_check(db, good).checked_at > first.checked_at
+    restarted.dispose()
 
 
 def test_the_demo_calendar_always_has_upcoming_events(db: Database) -> None:
