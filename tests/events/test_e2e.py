@@ -68,7 +68,7 @@ def rsvp_of(app_db: Database, name: str) -> tuple[int, str]:
 
 def test_list_details_sign_up_calendar_and_my_rsvps(stack: Stack, app_db: Database) -> None:
     listing = said(stack, "ann", "any events coming up?")
-    assert "Here's what's coming up" in listing and "1. " in listing
+    assert "Here are the upcoming events:" in listing and "1. " in listing
     details = said(stack, "ann", "tell me more about the first one")
     assert "When: " in details and "Calendar file: " in details
     assert "name" in said(stack, "ann", "sign me up")
