@@ -1,7 +1,7 @@
-"""Custom Rasa connectors (the one place in penpal/ that imports Rasa).
+"""Custom Rasa connectors (with penpal.rasa_patches, the place in penpal/ that imports Rasa).
 
 Every Rasa server Penpal runs loads these connectors from credentials.yml, so
-this package also carries the one speed-up Penpal applies to Rasa itself.
+this package also applies Penpal's speed-ups to Rasa (``penpal.rasa_patches``).
 """
 
-from penpal.channels import action_results  # noqa: F401  (patches RemoteAction on import)
+import penpal.rasa_patches  # noqa: F401  (applied on import)

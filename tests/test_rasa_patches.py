@@ -1,4 +1,4 @@
-"""Rasa checks action server replies as it always did, with a validator built once."""
+"""Penpal's speed-ups to Rasa give Rasa's own results: replies checked, events resolved."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from typing import Any
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.utils.common import all_subclasses
 
 import penpal.channels  # noqa: F401  (what every Penpal Rasa server imports)
-from penpal.channels.action_results import REJECTED_REPLY_HINT, reply_validator
+from penpal.rasa_patches.action_results import REJECTED_REPLY_HINT, reply_validator
+from penpal.rasa_patches.event_types import _resolve_by_walking
 
 VALID_REPLIES: list[dict[str, Any]] = [
     {},
@@ -30,8 +33,9 @@ def rasa_check(reply: dict[str, Any]) -> bool:
     return RemoteAction("action_answer_faq", None)._validate_action_result(reply)
 
 
-def test_importing_penpals_connectors_swaps_rasas_check() -> None:
-    assert RemoteAction._validate_action_result.__module__ == "penpal.channels.action_results"
+def test_importing_penpals_connectors_applies_the_speed_ups() -> None:
+    assert RemoteAction._validate_action_result.__module__ == "penpal.rasa_patches.action_results"
+    assert Event.resolve_by_type.__module__ == "penpal.rasa_patches.event_types"
 
 
 @pytest.mark.parametrize("reply", VALID_REPLIES)
@@ -67,3 +71,29 @@ def test_the_schema_is_checked_once_not_on_every_reply(monkeypatch: pytest.Monke
     for reply in VALID_REPLIES * 5:
         rasa_check(reply)
     assert checked == [schema]
+
+
+EVENT_NAMES = sorted({event_class.type_name for event_class in all_subclasses(Event)})
+
+
+@pytest.mark.parametrize("name", EVENT_NAMES)
+def test_every_event_name_resolves_to_rasas_own_answer(name: str) -> None:
+    first, again = Event.resolve_by_type(name), Event.resolve_by_type(name)
+    assert first is again is _resolve_by_walking(name)
+    assert first.type_name == name
+
+
+def test_unknown_names_defaults_and_old_topics_behave_as_in_rasa() -> None:
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")  # the default above was not remembered
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("user", default=SlotSet) is UserUttered
+
+
+def test_stored_events_come_back_equal() -> None:
+    events = [
+        UserUttered("hi 👋", {"name": "greet", "confidence": 0.9}),
+        SlotSet("reader_name", "Ann"),
+    ]
+    assert [Event.from_parameters(event.as_dict()) for event in events] == events
