@@ -28,6 +28,7 @@ class PenpalRoutes:
             return
         from penpal.events import calendar_file
         from penpal.events.web import events_routes
+        from penpal.gcfreeze import freeze_startup_objects
         from penpal.logfilter import install as install_log_filter
         from penpal.newsletter import newsletter_for
         from penpal.newsletter.web import newsletter_routes
@@ -53,11 +54,16 @@ class PenpalRoutes:
         ))
 
         async def build_the_index() -> None:
-            """Build the recommender's index now, not on the first reader's request."""
+            """Build the recommender's index now, not on the first reader's request.
+
+            Then keep everything loaded so far out of garbage collection.
+            """
             try:
                 await asyncio.to_thread(services.recommendations().refresh)
             except Exception:
                 log.exception("could not build the recommendation index at start-up")
+            finally:
+                freeze_startup_objects()
 
         app.add_task(build_the_index)
 

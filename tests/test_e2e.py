@@ -205,6 +205,17 @@ def test_bad_input_gets_a_sensible_reply(stack: Stack, message: str) -> None:
     assert APOLOGY not in replies
 
 
+def test_both_servers_keep_their_start_up_objects_out_of_garbage_collection(
+    stack: Stack,
+) -> None:
+    """Without it, full collections of ~900,000 objects stalled every reply for a second."""
+    for log in ("rasa.log", "actions.log"):
+        frozen = re.search(r"kept (\d+) start-up objects out of garbage collection",
+                           (stack.workdir / log).read_text())
+        assert frozen, f"{log} does not say the start-up objects were frozen"
+        assert int(frozen.group(1)) > 100_000
+
+
 def test_when_the_action_server_is_down_the_reader_gets_an_apology(workdir: Path) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
     with running_stack(

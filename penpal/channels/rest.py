@@ -15,6 +15,8 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 
+from penpal.gcfreeze import freeze_startup_objects
+
 log = logging.getLogger(__name__)
 
 DEFAULT_APOLOGY = (
@@ -36,7 +38,10 @@ class PenpalRestInput(RestInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        return super().blueprint(self._never_silent(on_new_message))
+        webhook = super().blueprint(self._never_silent(on_new_message))
+        # REST is on in every Penpal Rasa server: the model is loaded by now.
+        webhook.listener("after_server_start")(freeze_startup_objects)
+        return webhook
 
     def _never_silent(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
