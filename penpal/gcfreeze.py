@@ -7,6 +7,9 @@ times a minute under load. Those pauses were Penpal's slowest replies.
 
 Frozen objects (``gc.freeze``) are left out of every collection, so full collections
 only walk what requests allocate. Call this once the server has loaded everything.
+Reference counting still frees frozen objects; only reference cycles among them
+stay in memory until the process ends (say, a model replaced through Rasa's
+``PUT /model``): restart the server to change models for good.
 """
 
 from __future__ import annotations

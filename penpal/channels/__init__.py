@@ -1,7 +1,7 @@
-"""Custom Rasa connectors (with penpal.rasa_patches, the place in penpal/ that imports Rasa).
+"""Custom Rasa connectors; importing them also applies ``penpal.rasa_patches``.
 
 Every Rasa server Penpal runs loads these connectors from credentials.yml, so
-this package also applies Penpal's speed-ups to Rasa (``penpal.rasa_patches``).
+this is where Penpal's speed-ups to Rasa itself take effect.
 """
 
 import penpal.rasa_patches  # noqa: F401  (applied on import)

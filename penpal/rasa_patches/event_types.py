@@ -1,10 +1,11 @@
 """Finding an event's class by its name without walking every Event subclass.
 
 Rasa 3.6 turns each stored event back into an object with ``Event.resolve_by_type``,
-which lists every subclass of ``Event`` recursively (about 25 classes, with an
+which lists every subclass of ``Event`` recursively (23 classes, with an
 ``inspect.isabstract`` test each) and compares names, for every single event. A
-conversation is rebuilt from all its events on every message, so this was about
-0.15 ms per event, over 10 ms a message for a conversation of 70 events.
+conversation is rebuilt from all its events on every message: about 0.09 ms an
+event where the lookup from memory takes 0.007 ms, 3 of the 10.5 ms it took to
+load a 20-turn conversation from SQLite.
 
 Importing this module remembers each name's class the first time Rasa resolves it;
 unknown names, ``topic`` and defaults still go through Rasa's own code.
