@@ -3,9 +3,9 @@
 Rasa 3.6 turns each stored event back into an object with ``Event.resolve_by_type``,
 which lists every subclass of ``Event`` recursively (23 classes, with an
 ``inspect.isabstract`` test each) and compares names, for every single event. A
-conversation is rebuilt from all its events on every message: about 0.09 ms an
-event where the lookup from memory takes 0.007 ms, 3 of the 10.5 ms it took to
-load a 20-turn conversation from SQLite.
+conversation is rebuilt from all its events on every message: rebuilding one event
+took about 0.09 ms, 0.007 ms with the lookup from memory, and loading a 20-turn
+conversation from SQLite went from 10.5 to 7.4 ms.
 
 Importing this module remembers each name's class the first time Rasa resolves it;
 unknown names, ``topic`` and defaults still go through Rasa's own code.
