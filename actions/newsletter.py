@@ -33,6 +33,14 @@ log = logging.getLogger(__name__)
 
 FORM_SLOTS = ("newsletter_email", "newsletter_topics", "newsletter_frequency")
 FAILURES = (SQLAlchemyError, ProviderError, OSError)
+# Whoever typed a code is not shown the address: these replies do not name it.
+CONFIRM_RESPONSES = {
+    "confirmed": "utter_newsletter_confirm_confirmed",
+    "already": "utter_newsletter_confirm_already",
+    "expired": "utter_newsletter_confirm_expired",
+    "unknown": "utter_newsletter_confirm_unknown",
+    "blocked": "utter_newsletter_confirm_blocked",
+}
 
 
 def newsletter() -> Newsletter:
@@ -189,13 +197,12 @@ class ActionNewsletterConfirm(Action):
             dispatcher.utter_message(response="utter_newsletter_code_missing")
             return []
         try:
-            result = await asyncio.to_thread(newsletter().confirm_code, code)
+            result = await asyncio.to_thread(newsletter().confirm_code, tracker.sender_id, code)
         except FAILURES:
             log.exception("newsletter: confirming a code failed")
             dispatcher.utter_message(response="utter_newsletter_failed")
             return []
-        dispatcher.utter_message(response=f"utter_newsletter_confirm_{result.outcome}",
-                                 email=result.email or "")
+        dispatcher.utter_message(response=CONFIRM_RESPONSES[result.outcome])
         return []
 
 

@@ -205,15 +205,16 @@ class Feedback(Base):
 
 
 class Recommendation(Base):
-    """One pick shown to a reader; its token is the tracked link's key.
+    """One pick shown to a reader, keyed by its tracked link's token (``/r/<token>``).
 
-    ``reader_id`` is set only for readers who allowed personalisation; for the
-    others the row still counts shows and clicks, anonymously.
+    Only the token's SHA-256 is kept. ``reader_id`` is set only for readers who
+    allowed personalisation; for the others the row still counts shows and
+    clicks, anonymously.
     """
 
     __tablename__ = "recommendations"
 
-    token = Column(String(32), primary_key=True)
+    token_hash = Column(String(64), primary_key=True)
     reader_id = Column(
         Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=True, index=True
     )
@@ -229,11 +230,11 @@ class Recommendation(Base):
 
 
 class ExportLink(Base):
-    """A secret, expiring link to everything kept about a reader."""
+    """A secret, expiring link to everything kept about a reader (its token's SHA-256)."""
 
     __tablename__ = "export_links"
 
-    token = Column(String(64), primary_key=True)
+    token_hash = Column(String(64), primary_key=True)
     reader_id = Column(
         Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=False, index=True
     )
@@ -244,9 +245,8 @@ class ExportLink(Base):
 class LinkCode(Base):
     """A one-time code that joins another conversation to this reader.
 
-    Only the code's SHA-256 is kept. ``attempts`` counts the wrong codes tried
-    anywhere while this one was live: a code is revoked after too many, so
-    guessing from many conversations at once cannot find it either.
+    Only the code's SHA-256 is kept. Guessing is limited by try counters
+    (see penpal.privacy.linking), never by revoking codes.
     """
 
     __tablename__ = "link_codes"
@@ -262,17 +262,20 @@ class LinkCode(Base):
     code_hash = Column(String(64), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     expires_at = Column(DateTime(timezone=True), nullable=False, index=True)
-    attempts = Column(Integer, nullable=False, default=0)
 
 
-class LinkAttempt(Base):
-    """How often a conversation tried a link code in the current window."""
+class TryCounter(Base):
+    """How often ``subject`` (a conversation, a channel) tried a secret of ``scope``.
 
-    __tablename__ = "link_attempts"
+    One row per window; see penpal.privacy.throttle.
+    """
 
-    conversation_id = Column(String(255), primary_key=True)
+    __tablename__ = "try_counters"
+
+    scope = Column(String(32), primary_key=True)
+    subject = Column(String(255), primary_key=True)
     tries = Column(Integer, nullable=False)
-    window_started_at = Column(DateTime(timezone=True), nullable=False, index=True)
+    window_ends_at = Column(DateTime(timezone=True), nullable=False, index=True)
 
 
 class PendingErasure(Base):

@@ -8,7 +8,6 @@ A push that fails releases the claim to be tried again on the next run.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +22,6 @@ from penpal.db.models import (
     FollowNotice,
     Item,
     ItemTopic,
-    Recommendation,
     TopicFollow,
 )
 from penpal.privacy.clock import utc_now
@@ -34,6 +32,7 @@ from penpal.readers import (
     reader_for_conversation,
     record_consent,
 )
+from penpal.recommend.tracked import add_tracked_pick
 
 log = logging.getLogger(__name__)
 
@@ -215,10 +214,9 @@ def announce_item(db: Database, conversation_id: str, item_id: int) -> ItemNotic
             select(TopicFollow.topic).where(TopicFollow.reader_id == reader_id)).scalars())
         topics = sorted(topic.topic for topic in item.topics)
         matching = [topic for topic in topics if topic in followed_topics] or topics
-        token = secrets.token_urlsafe(16)
-        session.add(Recommendation(
-            token=token, item_id=item.id,
-            reader_id=reader_id if personalization_allowed(session, conversation_id) else None,
-            reason=f"new on {', '.join(matching)}, which you follow"[:300],
-        ))
+        token = add_tracked_pick(
+            session, item.id,
+            reader_id if personalization_allowed(session, conversation_id) else None,
+            f"new on {', '.join(matching)}, which you follow"[:300],
+        )
         return ItemNotice(item.id, item.title, item.summary or "", token, matching)

@@ -4,6 +4,10 @@ A signup is kept as soon as the reader gives it (status ``pending``); the
 confirmation email and the provider sync are an outbox on the row
 (``mail_due``, ``sync_due``), so a mail server or provider that is down never
 loses a signup: :meth:`Newsletter.deliver_due` (a scheduler job) catches up.
+
+The code from the email, typed in chat, confirms only a signup of that
+conversation's reader, and a conversation gets a few tries per window
+(``NEWSLETTER_CODE_TRIES``); the link in the email always works.
 """
 
 from __future__ import annotations
@@ -13,13 +17,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from penpal.config import NewsletterSettings
 from penpal.db import Database
-from penpal.db.models import NewsletterSubscription, NewsletterToken, Reader
+from penpal.db.models import (
+    ChannelIdentity,
+    NewsletterSubscription,
+    NewsletterToken,
+    Reader,
+)
 from penpal.newsletter.choices import parse_email
 from penpal.newsletter.providers import (
     MailError,
@@ -30,6 +39,7 @@ from penpal.newsletter.providers import (
 )
 from penpal.newsletter.tokens import digest, new_code, new_token, normalize_code
 from penpal.privacy.clock import as_utc, utc_now
+from penpal.privacy.throttle import NEWSLETTER_CODE_TRIES
 from penpal.readers import identity_for, reader_for_conversation, record_consent
 
 log = logging.getLogger(__name__)
@@ -48,7 +58,8 @@ class Signup:
 
 @dataclass(frozen=True)
 class Confirmation:
-    """``confirmed``, ``already`` (confirmed before), ``expired`` or ``unknown``; and the sync."""
+    """``confirmed``, ``already`` (confirmed before), ``expired``, ``unknown`` or ``blocked``
+    (too many codes tried in this conversation); and the sync."""
 
     outcome: str
     email: str | None = None
@@ -217,9 +228,18 @@ class Newsletter:
         """The link from the email was followed."""
         return self._confirm(NewsletterToken.token_hash == digest(token), now)
 
-    def confirm_code(self, code: str, now: datetime | None = None) -> Confirmation:
-        """The code from the email was typed in chat."""
-        return self._confirm(NewsletterToken.code_hash == digest(normalize_code(code)), now)
+    def confirm_code(
+        self, conversation_id: str, code: str, now: datetime | None = None
+    ) -> Confirmation:
+        """The code from the email, typed in chat: it confirms only this conversation's reader."""
+        with self._db.session() as session:  # its own transaction: a try always counts
+            allowed = NEWSLETTER_CODE_TRIES.allows(session, conversation_id, utc_now(now))
+        if not allowed:
+            return Confirmation("blocked")
+        this_reader = select(ChannelIdentity.reader_id).where(
+            ChannelIdentity.conversation_id == conversation_id)
+        return self._confirm(and_(NewsletterToken.code_hash == digest(normalize_code(code)),
+                                  NewsletterToken.reader_id.in_(this_reader)), now)
 
     def _confirm(self, which, now: datetime | None) -> Confirmation:
         moment = utc_now(now)

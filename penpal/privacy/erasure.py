@@ -9,8 +9,9 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from penpal.db import Database
-from penpal.db.models import ChannelIdentity, LinkAttempt, Reader
+from penpal.db.models import ChannelIdentity, Reader
 from penpal.privacy.schema import reader_tables
+from penpal.privacy.throttle import forget_conversations
 from penpal.privacy.tracker import queue_erasure
 from penpal.readers import identity_for
 
@@ -50,7 +51,7 @@ def forget_conversation(
         identity = identity_for(session, conversation_id)
         if identity is not None:
             return erase_reader(session, identity.reader_id, now)
-        forget_link_attempts(session, [conversation_id])
+        forget_conversations(session, [conversation_id])
         queue_erasure(session, [conversation_id], now)
         return ErasureReport(found=False, conversations=1)
 
@@ -68,16 +69,8 @@ def erase_reader(session: Session, reader_id: int, now: datetime | None = None) 
             select(func.count()).select_from(linked.table)
             .where(or_(*(column == reader_id for column in linked.columns)))
         ).scalar_one()
-    forget_link_attempts(session, conversations)
+    forget_conversations(session, conversations)  # try counters name them
     queued = queue_erasure(session, conversations, now)
     session.execute(delete(Reader).where(Reader.id == reader_id))
     session.expire_all()  # loaded objects of the reader no longer exist
     return ErasureReport(found=True, rows=rows, conversations=queued)
-
-
-def forget_link_attempts(session: Session, conversation_ids: list[str]) -> None:
-    """Link attempt counters name conversations: they go with them."""
-    if conversation_ids:
-        session.execute(
-            delete(LinkAttempt).where(LinkAttempt.conversation_id.in_(conversation_ids))
-        )

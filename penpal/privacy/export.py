@@ -84,7 +84,7 @@ def collect_export(
             Recommendation.created_at.label("shown_at"), Recommendation.clicked_at,
         ).join(Item, Item.id == Recommendation.item_id)
             .where(Recommendation.reader_id == reader_id)
-            .order_by(Recommendation.created_at, Recommendation.token)),
+            .order_by(Recommendation.created_at, Recommendation.token_hash)),
         "handoff_requests": _rows(session, select(
             HandoffRequest.message, HandoffRequest.contact, HandoffRequest.transcript,
             HandoffRequest.status, HandoffRequest.created_at, HandoffRequest.notified_at,

@@ -1,36 +1,52 @@
 """One reader across channels: a code shown in one conversation, typed in another.
 
-Only a code's SHA-256 is stored. Guessing is limited twice: a conversation
-gets ``MAX_TRIES`` tries per ``TRY_WINDOW``, and every wrong code tried
-anywhere counts against each live code, which is revoked after
-``MAX_WRONG_GUESSES`` (so a guesser with many conversations cannot find it
-either: at most 20 of the 1,000,000 codes can be tried against it).
+Only a code's SHA-256 is stored. A code is six digits, lives ten minutes and
+is not tied to whoever types it, so a wrong code tells nothing about which
+code it was aimed at: guessing is limited by who guesses, never by revoking
+codes (a stranger's wrong tries cannot cancel another reader's code). Every
+try counts, in the app database (penpal.privacy.throttle):
+
+- a conversation gets 5 tries per 10 minutes;
+- a source gets 30 tries per 10 minutes, however many conversations it has.
+  The source is the channel the conversation belongs to
+  (penpal.conversations.channel_of); ids of no known channel share one.
+
+A code's ten minutes overlap at most two windows of a source, so against one
+code an attacker can try at most (5 channels + 1) sources x 2 windows x 30 =
+360 of the 1,000,000 codes (``MAX_GUESSES_PER_CODE``): a 0.036% chance of
+finding it, or n times that with n codes live at once. The price: while a
+guesser spends a channel's budget, readers on that channel wait for the window.
 """
 
 from __future__ import annotations
 
-import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import DateTime, case, delete, func, literal, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from penpal.conversations import CHANNELS, channel_of
 from penpal.db import Database
-from penpal.db.models import ChannelIdentity, LinkAttempt, LinkCode, Reader
+from penpal.db.models import ChannelIdentity, LinkCode, Reader
+from penpal.newsletter.tokens import digest
 from penpal.privacy.clock import as_utc, utc_now
 from penpal.privacy.merge import merge_readers
-from penpal.privacy.upsert import insert_for
+from penpal.privacy.throttle import LINK_CODE_SOURCE_TRIES, LINK_CODE_TRIES
 from penpal.readers import identity_for, reader_for_conversation
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=10)
-MAX_TRIES = 5
-TRY_WINDOW = timedelta(minutes=10)
-MAX_WRONG_GUESSES = 20
+UNKNOWN_SOURCE = "unknown"  # every conversation id of no known channel
+MAX_GUESSES_PER_CODE = (
+    (len(CHANNELS) + 1)
+    * (math.ceil(CODE_TTL / LINK_CODE_SOURCE_TRIES.window) + 1)
+    * LINK_CODE_SOURCE_TRIES.limit
+)
 _ALLOCATION_TRIES = 5
 
 
@@ -39,7 +55,7 @@ class LinkStatus(str, Enum):
     WRONG = "wrong"
     EXPIRED = "expired"
     SAME_READER = "same_reader"
-    BLOCKED = "blocked"  # too many tries from this conversation; wait for the window
+    BLOCKED = "blocked"  # too many tries from this conversation or its channel; wait
 
 
 @dataclass(frozen=True)
@@ -50,10 +66,6 @@ class LinkResult:
     @property
     def ok(self) -> bool:
         return self.status in (LinkStatus.LINKED, LinkStatus.SAME_READER)
-
-
-def hash_code(code: str) -> str:
-    return hashlib.sha256(code.encode("utf-8")).hexdigest()
 
 
 def start_link(
@@ -74,8 +86,8 @@ def start_link(
             try:
                 with session.begin_nested():
                     session.add(LinkCode(
-                        reader_id=reader.id, code_hash=hash_code(code), created_at=moment,
-                        expires_at=moment + CODE_TTL, attempts=0,
+                        reader_id=reader.id, code_hash=digest(code), created_at=moment,
+                        expires_at=moment + CODE_TTL,
                     ))
             except IntegrityError:
                 continue  # the same code is live for another reader: draw again
@@ -90,20 +102,22 @@ def complete_link(
     """Join this conversation (and its reader's data) to the reader who got ``code``."""
     moment = utc_now(now)
     entered = "".join(ch for ch in code if not ch.isspace() and ch != "-")
+    source = channel_of(conversation_id) or UNKNOWN_SOURCE
+    with db.session() as session:  # counted in its own transaction: a try always counts
+        allowed = (LINK_CODE_TRIES.allows(session, conversation_id, moment)
+                   and LINK_CODE_SOURCE_TRIES.allows(session, source, moment))
+    if not allowed:
+        return LinkResult(LinkStatus.BLOCKED)
     with db.session() as session:
-        if _count_try(session, conversation_id, moment) > MAX_TRIES:
-            return LinkResult(LinkStatus.BLOCKED)
         link = session.execute(
-            select(LinkCode).where(LinkCode.code_hash == hash_code(entered)).with_for_update()
+            select(LinkCode).where(LinkCode.code_hash == digest(entered)).with_for_update()
         ).scalar_one_or_none()
         if link is None:
-            _count_wrong_guess(session, moment)
             return LinkResult(LinkStatus.WRONG)
         owner_id, expired = link.reader_id, as_utc(link.expires_at) <= moment
         session.delete(link)
         if expired:
             return LinkResult(LinkStatus.EXPIRED)
-        session.execute(delete(LinkAttempt).where(LinkAttempt.conversation_id == conversation_id))
         return LinkResult(_join(session, owner_id, conversation_id, channel), owner_id)
 
 
@@ -140,36 +154,3 @@ def _join(session: Session, owner_id: int, conversation_id: str, channel: str | 
         return LinkStatus.SAME_READER
     merge_readers(session, owner_id, identity.reader_id)
     return LinkStatus.LINKED
-
-
-def _count_try(session: Session, conversation_id: str, moment: datetime) -> int:
-    """Count one try for the conversation; the number of tries in the current window.
-
-    The upsert locks the counter's row until commit, so concurrent tries queue.
-    """
-    window_open = LinkAttempt.window_started_at > moment - TRY_WINDOW
-    started = literal(moment, DateTime(timezone=True))
-    statement = insert_for(session)(LinkAttempt).values(
-        conversation_id=conversation_id, tries=1, window_started_at=moment
-    )
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[LinkAttempt.conversation_id],
-        set_={
-            "tries": case((window_open, LinkAttempt.tries + 1), else_=1),
-            "window_started_at": case((window_open, LinkAttempt.window_started_at), else_=started),
-        },
-    ))
-    return session.execute(
-        select(LinkAttempt.tries).where(LinkAttempt.conversation_id == conversation_id)
-    ).scalar_one()
-
-
-def _count_wrong_guess(session: Session, moment: datetime) -> None:
-    session.execute(
-        update(LinkCode).where(LinkCode.expires_at > moment)
-        .values(attempts=LinkCode.attempts + 1).execution_options(synchronize_session=False)
-    )
-    session.execute(
-        delete(LinkCode).where(LinkCode.attempts >= MAX_WRONG_GUESSES)
-        .execution_options(synchronize_session=False)
-    )

@@ -1,4 +1,7 @@
-"""Expiring secret links to a reader's export (served at ``/export/<token>``)."""
+"""Expiring secret links to a reader's export (served at ``/export/<token>``).
+
+Only a token's SHA-256 is kept: the token itself is handed out once.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 from penpal.db import Database
 from penpal.db.models import ExportLink
+from penpal.newsletter.tokens import digest
 from penpal.privacy.clock import as_utc, utc_now
 from penpal.privacy.export import collect_export
 
@@ -22,9 +26,8 @@ def create_export_link(
     created = utc_now(now)
     token = secrets.token_urlsafe(32)
     with db.session() as session:
-        session.add(ExportLink(
-            token=token, reader_id=reader_id, created_at=created, expires_at=created + ttl
-        ))
+        session.add(ExportLink(token_hash=digest(token), reader_id=reader_id,
+                               created_at=created, expires_at=created + ttl))
     return token
 
 
@@ -36,7 +39,7 @@ def export_for_token(
         return None
     moment = utc_now(now)
     with db.session() as session:
-        link = session.get(ExportLink, token)
+        link = session.get(ExportLink, digest(token))
         if link is None:
             return None
         if as_utc(link.expires_at) <= moment:

@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Delete
 
 from penpal.db import Database
-from penpal.db.models import ExportLink, LinkAttempt, LinkCode, Reader, Recommendation
+from penpal.db.models import ExportLink, LinkCode, Reader, Recommendation, TryCounter
 from penpal.privacy.clock import utc_now
 from penpal.privacy.erasure import erase_reader
-from penpal.privacy.linking import TRY_WINDOW
 from penpal.privacy.schema import reader_tables
 
 
@@ -24,7 +23,7 @@ class PurgeReport:
     anonymous_recommendations: int
     export_links: int
     link_codes: int
-    link_attempts: int
+    try_counters: int
 
     def lines(self) -> list[str]:
         return [
@@ -33,7 +32,7 @@ class PurgeReport:
             f"anonymous recommendations deleted: {self.anonymous_recommendations}",
             f"expired export links deleted: {self.export_links}",
             f"expired link codes deleted: {self.link_codes}",
-            f"old link attempt counters deleted: {self.link_attempts}",
+            f"ended try counters deleted: {self.try_counters}",
         ]
 
 
@@ -64,8 +63,8 @@ def purge_expired(
                 ExportLink.expires_at <= moment
             )),
             link_codes=_deleted(session, delete(LinkCode).where(LinkCode.expires_at <= moment)),
-            link_attempts=_deleted(session, delete(LinkAttempt).where(
-                LinkAttempt.window_started_at <= moment - TRY_WINDOW
+            try_counters=_deleted(session, delete(TryCounter).where(
+                TryCounter.window_ends_at <= moment
             )),
         )
 

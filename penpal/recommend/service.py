@@ -12,7 +12,6 @@ what they have seen is the caller's to keep in the conversation.
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from collections.abc import Callable, Collection
@@ -42,6 +41,7 @@ from penpal.recommend.store import (
     load_events,
     load_state,
 )
+from penpal.recommend.tracked import add_tracked_pick, with_token
 
 LIKE_STEP = 1.0  # interest added to each topic of a liked item
 DISLIKE_STEP = -0.5
@@ -155,7 +155,7 @@ class RecommendationService:
         with self._db.session() as session:
             if isinstance(ref, str):
                 return session.execute(
-                    select(Recommendation.reason).where(Recommendation.token == ref)
+                    select(Recommendation.reason).where(with_token(ref))
                 ).scalar_one_or_none()
             reader_id = _consenting_reader(session, conversation_id) if conversation_id else None
             if reader_id is None:
@@ -207,14 +207,14 @@ class RecommendationService:
             found = session.execute(
                 select(Recommendation.reader_id, Recommendation.item_id, Item.url)
                 .join(Item, Item.id == Recommendation.item_id)
-                .where(Recommendation.token == token)
+                .where(with_token(token))
             ).one_or_none()
             if found is None:
                 return None
             reader_id, item_id, url = found
             first = session.execute(
                 update(Recommendation)
-                .where(Recommendation.token == token, Recommendation.clicked_at.is_(None))
+                .where(with_token(token), Recommendation.clicked_at.is_(None))
                 .values(clicked_at=utcnow())
                 .execution_options(synchronize_session=False)
             ).rowcount == 1
@@ -309,11 +309,8 @@ class RecommendationService:
             for pick in picks:
                 if pick.item_id not in present:
                     continue
-                token = secrets.token_urlsafe(16)
                 reason = pick.reason[:300]
-                session.add(Recommendation(
-                    token=token, reader_id=reader_id, item_id=pick.item_id, reason=reason
-                ))
+                token = add_tracked_pick(session, pick.item_id, reader_id, reason)
                 card = snapshot.cards[pick.item_id]
                 delivered.append(Recommended(
                     pick.item_id, card.title, card.url, card.summary, card.minutes, card.kind,

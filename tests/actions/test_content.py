@@ -45,7 +45,7 @@ def test_three_picks_with_links_reasons_and_buttons_then_the_consent_question(
     assert len(picks) == 3 and len(set(picks)) == 3
     assert responses(messages) == ["utter_picks_intro", None, None, None, "utter_ask_personalize"]
     card = messages[1]["text"]
-    assert "http://localhost:5055/r/" in card and "Why: " in card
+    assert "http://localhost:5005/r/" in card and "Why: " in card
     slots = slots_of(events)
     assert sorted(int(i) for i in slots["recommended_items"]) == sorted(picks)
     assert slots["asked_to_personalize"] is True
@@ -136,7 +136,7 @@ def test_saying_no_to_personalisation_deletes_the_profile(catalogue: Database) -
     assert events == [SlotSet("asked_to_personalize", False)]
     with catalogue.session() as session:
         assert session.scalar(select(func.count(Feedback.id))) == 0
-        assert session.scalar(select(func.count(Recommendation.token))
+        assert session.scalar(select(func.count(Recommendation.token_hash))
                               .where(Recommendation.reader_id.is_not(None))) == 0
 
 

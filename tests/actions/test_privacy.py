@@ -17,6 +17,7 @@ from penpal.db import Database
 from penpal.db.models import Reader
 from penpal.privacy import export_for_token
 from penpal.readers import Readers
+from tests.privacy.scan import app_database_text
 from tests.support.rasa import responses, run, tracker
 
 
@@ -36,6 +37,7 @@ def test_what_do_you_know_summarises_and_export_links_to_everything(app_db: Data
     token = re.search(r"/export/(\S+)$", link["link"]).group(1)
     export = export_for_token(app_db, token)
     assert "Anna" in str(export) and "web-1" in str(export)
+    assert token not in app_database_text(app_db)  # only its hash is kept
 
 
 def test_forget_me_asks_first_and_erases_on_yes(app_db: Database) -> None:

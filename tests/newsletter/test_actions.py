@@ -18,6 +18,7 @@ from actions.follows import (
     ActionFollowTopic,
 )
 from actions.newsletter import (
+    CONFIRM_RESPONSES,
     ActionAskNewsletterEmail,
     ActionAskNewsletterFrequency,
     ActionNewsletterBroadcast,
@@ -29,9 +30,13 @@ from actions.newsletter import (
 )
 from penpal.db import Database
 from penpal.db.models import Broadcast, NewsletterSubscription, Recommendation
+from penpal.newsletter.tokens import digest
 from penpal.privacy.clock import utc_now
+from penpal.privacy.throttle import NEWSLETTER_CODE_TRIES
+from tests.conftest import PROJECT
 from tests.newsletter.support import confirm_code
 from tests.newsletter.test_follows import add_item
+from tests.privacy.scan import app_database_text
 from tests.support.rasa import responses, run, tracker
 
 
@@ -93,13 +98,32 @@ def test_signup_confirm_by_code_and_a_duplicate(app_db: Database, mail: list[Any
     code = confirm_code(mail[0])
     [message], _ = run(ActionNewsletterConfirm(), tracker(
         sender="web-1", intent="newsletter_confirm_code", text=f"my code is {code.lower()}"))
-    assert (message["response"], message["email"]) == (
-        "utter_newsletter_confirm_confirmed", "anna@example.org")
+    assert message["response"] == "utter_newsletter_confirm_confirmed"
+    assert "anna@example.org" not in str(message)
     assert responses(subscribe()) == ["utter_newsletter_already_subscribed"]
     for text, response in [("my code is ZZZZ-9999", "utter_newsletter_confirm_unknown"),
                            ("my code is", "utter_newsletter_code_missing")]:
         messages, _ = run(ActionNewsletterConfirm(), tracker(sender="web-1", text=text))
         assert responses(messages) == [response]
+
+
+def test_a_code_typed_elsewhere_is_refused_and_no_reply_names_the_address(
+    app_db: Database, mail: list[Any]
+) -> None:
+    subscribe(sender="rest:anna")
+    typed = f"my code is {confirm_code(mail[0])}"
+
+    said = []
+    for sender in ["rest:stranger"] * (NEWSLETTER_CODE_TRIES.limit + 1) + ["rest:anna"] * 2:
+        [message], _ = run(ActionNewsletterConfirm(), tracker(sender=sender, text=typed))
+        said.append(message["response"])
+        assert "anna@example.org" not in str(message)
+    assert said == ["utter_newsletter_confirm_unknown"] * NEWSLETTER_CODE_TRIES.limit + [
+        "utter_newsletter_confirm_blocked", "utter_newsletter_confirm_confirmed",
+        "utter_newsletter_confirm_already"]
+    domain = yaml.safe_load((PROJECT / "domain" / "newsletter.yml").read_text())
+    for response in CONFIRM_RESPONSES.values():
+        assert "{email}" not in str(domain["responses"][response])
 
 
 def test_a_mail_server_that_is_down_still_keeps_the_signup(
@@ -165,9 +189,10 @@ def test_a_new_item_notice_has_a_tracked_link(app_db: Database) -> None:
         sender="tg-1", intent="EXTERNAL_follow_new_item", entities={"item_id": str(item)}))
     assert (message["response"], message["title"], message["topics"]) == (
         "utter_follow_new_item", "the-atlas", "maps")
+    token = message["link"].removeprefix("http://localhost:5005/r/")
     with app_db.session() as session:
-        token = session.execute(select(Recommendation.token)).scalar_one()
-    assert message["link"] == f"http://localhost:5055/r/{token}"
+        assert session.execute(select(Recommendation.token_hash)).scalar_one() == digest(token)
+    assert token not in app_database_text(app_db)
     messages, _ = run(ActionFollowNotifyItem(), tracker(sender="tg-1",
                                                         entities={"item_id": "999"}))
     assert messages == []

@@ -78,8 +78,8 @@ def test_newsletter_subscribers_without_a_push_channel_get_an_email(
     newsletter.subscribe("rest-1", "rest", "anna@example.org", ["maps"], "weekly")
     newsletter.subscribe("tg-2", "telegram", "bo@example.org", ["maps"], "weekly")
     newsletter.subscribe("rest-3", "rest", "cy@example.org", ["maps"], "weekly")  # never confirms
-    for envelope in inbox[:2]:
-        newsletter.confirm_code(confirm_code(envelope))
+    for conversation, envelope in zip(("rest-1", "tg-2"), inbox[:2], strict=True):
+        newsletter.confirm_code(conversation, confirm_code(envelope))
     segment = parse_segment("newsletter")
     assert [r.via for r in plan(db, segment, "Hello").to_send] == ["email", "telegram"]
 

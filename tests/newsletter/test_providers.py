@@ -119,7 +119,7 @@ def test_a_provider_that_is_down_keeps_the_signup_and_syncs_when_back(
     assert api.calls == []  # pending subscribers stay with Penpal until confirmed
 
     api.statuses = [500, 500, 500]  # down for the whole first attempt (3 tries)
-    confirmed = newsletter.confirm_code(confirm_code(inbox[0]))
+    confirmed = newsletter.confirm_code("chat-1", confirm_code(inbox[0]))
     assert (confirmed.outcome, confirmed.sync) == ("confirmed", "queued")
     with db.session() as session:
         row = session.execute(select(NewsletterSubscription)).scalar_one()
@@ -142,6 +142,6 @@ def test_a_rejected_address_is_not_retried_and_the_writer_sees_why(
     newsletter = make_newsletter(db, chosen, provider_for(chosen))
     newsletter.subscribe("chat-1", "rest", "anna@example.org", ["maps"], "weekly")
     api.statuses, api.error_detail = [400], "This email address is banned."
-    confirmed = newsletter.confirm_code(confirm_code(inbox[0]))
+    confirmed = newsletter.confirm_code("chat-1", confirm_code(inbox[0]))
     assert confirmed.sync == "rejected: Buttondown rejected it: This email address is banned."
     assert newsletter.deliver_due().synced == 0

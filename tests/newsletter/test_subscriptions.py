@@ -10,9 +10,17 @@ from sqlalchemy import delete, func, select
 
 from penpal.config import NewsletterSettings
 from penpal.db import Database
-from penpal.db.models import ConsentRecord, NewsletterSubscription, NewsletterToken, Reader
+from penpal.db.models import (
+    ConsentRecord,
+    NewsletterSubscription,
+    NewsletterToken,
+    Reader,
+    TryCounter,
+)
 from penpal.newsletter import InvalidEmail, Newsletter
+from penpal.privacy import forget_conversation
 from penpal.privacy.clock import utc_now
+from penpal.privacy.throttle import NEWSLETTER_CODE_TRIES
 from tests.newsletter.conftest import closed_port_settings, make_newsletter
 from tests.newsletter.support import body_of, confirm_code, confirm_link, parsed
 
@@ -38,11 +46,62 @@ def test_signup_sends_a_real_email_and_the_code_confirms_it(
     assert "valid for 48 hours" in body_of(envelope)
     assert _status(db, "anna@example.org") == "pending"
 
-    confirmed = newsletter.confirm_code(confirm_code(envelope).lower().replace("-", " "))
+    typed = confirm_code(envelope).lower().replace("-", " ")
+    confirmed = newsletter.confirm_code("chat-1", typed)
     assert (confirmed.outcome, confirmed.email, confirmed.sync) == (
         "confirmed", "anna@example.org", "synced")
     assert _status(db, "anna@example.org") == "subscribed"
-    assert newsletter.confirm_code(confirm_code(envelope)).outcome == "already"
+    assert newsletter.confirm_code("chat-1", confirm_code(envelope)).outcome == "already"
+
+
+def test_a_code_confirms_only_a_signup_of_the_conversation_that_asked_for_it(
+    newsletter: Newsletter, inbox: list[Any], db: Database
+) -> None:
+    newsletter.subscribe("rest:anna", "rest", "anna@example.org", ["craft"], "weekly")
+    newsletter.subscribe("rest:bo", "rest", "bo@example.org", ["craft"], "weekly")
+    annas = confirm_code(inbox[0])
+
+    for stranger in ("rest:bo", "telegram:never-seen"):
+        refused = newsletter.confirm_code(stranger, annas)
+        assert (refused.outcome, refused.email) == ("unknown", None)
+    assert _status(db, "anna@example.org") == _status(db, "bo@example.org") == "pending"
+    assert newsletter.confirm_code("rest:anna", annas).outcome == "confirmed"
+
+
+def test_a_conversation_gets_a_few_tries_at_a_code_and_then_the_link(
+    newsletter: Newsletter, inbox: list[Any], db: Database, settings: NewsletterSettings
+) -> None:
+    now = utc_now()
+    newsletter.subscribe("rest:anna", "rest", "anna@example.org", ["craft"], "weekly")
+    newsletter.subscribe("rest:bo", "rest", "bo@example.org", ["craft"], "weekly")
+    annas, bos = confirm_code(inbox[0]), confirm_code(inbox[1])
+    for _ in range(NEWSLETTER_CODE_TRIES.limit):
+        assert newsletter.confirm_code("rest:anna", "ZZZZ-9999", now=now).outcome == "unknown"
+
+    another_process = make_newsletter(db, settings)  # the count is in the database
+    assert another_process.confirm_code("rest:anna", annas, now=now).outcome == "blocked"
+    assert _status(db, "anna@example.org") == "pending"
+    assert newsletter.confirm_code("rest:bo", bos, now=now).outcome == "confirmed"
+    later = now + NEWSLETTER_CODE_TRIES.window
+    assert newsletter.confirm_code("rest:anna", annas, now=later).outcome == "confirmed"
+
+    forget_conversation(db, "rest:anna")  # the counter names the conversation: it goes too
+    with db.session() as session:
+        subjects = session.execute(select(TryCounter.subject)).scalars().all()
+    assert subjects == ["rest:bo"]
+
+
+def test_while_codes_are_blocked_the_link_in_the_email_confirms(
+    newsletter: Newsletter, inbox: list[Any], db: Database
+) -> None:
+    newsletter.subscribe("rest:anna", "rest", "anna@example.org", ["craft"], "weekly")
+    for _ in range(NEWSLETTER_CODE_TRIES.limit + 1):
+        newsletter.confirm_code("rest:anna", "ZZZZ-9999")
+    assert newsletter.confirm_code("rest:anna", confirm_code(inbox[0])).outcome == "blocked"
+
+    assert newsletter.confirm_token(confirm_link(inbox[0]).rsplit("/", 1)[1]).outcome == (
+        "confirmed")
+    assert _status(db, "anna@example.org") == "subscribed"
 
 
 def test_consent_is_recorded_with_its_text_time_and_channel(
@@ -89,7 +148,7 @@ def test_subscribing_twice_is_harmless_and_says_so(
     elsewhere = newsletter.subscribe("chat-2", "rest", "anna@example.org", ["maps"], "weekly")
     assert elsewhere.outcome == "already_pending"
 
-    newsletter.confirm_code(confirm_code(inbox[0]))
+    newsletter.confirm_code("chat-1", confirm_code(inbox[0]))
     assert newsletter.subscribe("chat-1", "rest", "anna@example.org", [], "weekly").outcome == (
         "already_subscribed")
     assert newsletter.subscribe("chat-2", "rest", "anna@example.org", [], "weekly").outcome == (
@@ -106,7 +165,7 @@ def test_an_expired_link_is_refused_and_signing_up_again_sends_a_fresh_one(
     old_token = confirm_link(inbox[0]).rsplit("/", 1)[1]
     expired = newsletter.confirm_token(old_token)
     assert (expired.outcome, expired.email) == ("expired", "anna@example.org")
-    assert newsletter.confirm_code(confirm_code(inbox[0])).outcome == "expired"
+    assert newsletter.confirm_code("chat-1", confirm_code(inbox[0])).outcome == "expired"
     assert _status(db, "anna@example.org") == "pending"
 
     again = newsletter.subscribe("chat-1", "rest", "anna@example.org", ["craft"], "weekly")
@@ -135,7 +194,7 @@ def test_preferences_change_in_one_call_and_unsubscribe_records_the_opt_out(
 ) -> None:
     assert newsletter.change("nobody", frequency="monthly") is None
     newsletter.subscribe("chat-1", "rest", "anna@example.org", ["craft"], "weekly")
-    newsletter.confirm_code(confirm_code(inbox[0]))
+    newsletter.confirm_code("chat-1", confirm_code(inbox[0]))
     changed = newsletter.change("chat-1", topics=["worldbuilding"], frequency="monthly")
     assert (changed.topics, changed.frequency, changed.status) == (
         ["worldbuilding"], "monthly", "subscribed")
@@ -159,7 +218,7 @@ def test_the_unsubscribe_link_from_the_email_works(
     from tests.newsletter.support import unsubscribe_link
 
     newsletter.subscribe("chat-1", "rest", "anna@example.org", ["craft"], "weekly")
-    newsletter.confirm_code(confirm_code(inbox[0]))
+    newsletter.confirm_code("chat-1", confirm_code(inbox[0]))
     token = unsubscribe_link(inbox[0]).rsplit("/", 1)[1]
     assert newsletter.unsubscribe_token(token) == "anna@example.org"
     assert _status(db, "anna@example.org") == "unsubscribed"
@@ -181,7 +240,7 @@ def test_an_address_unsubscribed_in_one_chat_can_sign_up_from_another(
     newsletter: Newsletter, inbox: list[Any], db: Database
 ) -> None:
     newsletter.subscribe("chat-1", "rest", "anna@example.org", ["craft"], "weekly")
-    newsletter.confirm_code(confirm_code(inbox[0]))
+    newsletter.confirm_code("chat-1", confirm_code(inbox[0]))
     newsletter.unsubscribe("chat-1", "rest")
     newsletter.subscribe("chat-2", "rest", "zed@example.org", ["maps"], "weekly")
     again = newsletter.subscribe("chat-2", "rest", "anna@example.org", ["maps"], "monthly")

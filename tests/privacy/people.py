@@ -34,6 +34,7 @@ from penpal.db.models import (
 )
 from penpal.events import EventRecord, add_event, rsvp
 from penpal.handoff import HandoffDesk, Turn
+from penpal.newsletter.tokens import digest
 from penpal.notify import WriterNotifier
 from penpal.privacy import create_export_link, reader_id_for, start_link
 from penpal.readers import Readers
@@ -105,11 +106,11 @@ def populate(db: Database, person: Person, items: list[int]) -> int:
         session.add(Feedback(reader_id=reader_id, item_id=items[1], kind="disliked"))
         session.add(Feedback(reader_id=reader_id, item_id=items[0], kind="clicked"))
         session.add(Recommendation(
-            token=secrets.token_urlsafe(16), reader_id=reader_id, item_id=items[0],
+            token_hash=digest(secrets.token_urlsafe(16)), reader_id=reader_id, item_id=items[0],
             reason="because you like maps", clicked_at=utcnow(),
         ))
         session.add(Recommendation(
-            token=secrets.token_urlsafe(16), reader_id=reader_id, item_id=items[1],
+            token_hash=digest(secrets.token_urlsafe(16)), reader_id=reader_id, item_id=items[1],
             reason="popular with readers who follow folklore",
         ))
     add_newsletter_rows(db, reader_id, items[0])

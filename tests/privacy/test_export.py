@@ -6,6 +6,7 @@ from sqlalchemy import Table, func, insert, or_, select
 
 from penpal.db import Database
 from penpal.db.models import ExportLink, utcnow
+from penpal.newsletter.tokens import digest
 from penpal.privacy import (
     UnknownReader,
     create_export_link,
@@ -16,6 +17,7 @@ from penpal.privacy import (
 from penpal.privacy.schema import CREDENTIAL_TABLES, reader_tables
 from penpal.readers import Readers
 from tests.privacy.people import OSWIN, ZEPHYRINE, populate
+from tests.privacy.scan import app_database_text
 
 
 def test_the_export_holds_every_kind_of_data_about_the_reader(
@@ -141,11 +143,14 @@ def test_an_export_link_works_until_it_expires(db: Database, items: list[int]) -
     token = create_export_link(db, reader_id, ttl=timedelta(hours=1), now=now)
 
     assert len(token) >= 32 and token.replace("-", "").replace("_", "").isalnum()
+    assert token not in app_database_text(db)  # only its hash is kept
+    with db.session() as session:
+        assert session.get(ExportLink, digest(token)).reader_id == reader_id
     opened = export_for_token(db, token, now=now + timedelta(minutes=59))
     assert opened is not None and opened["profile"]["display_name"] == ZEPHYRINE.name
     assert export_for_token(db, token, now=now + timedelta(minutes=61)) is None
     with db.session() as session:
-        assert session.get(ExportLink, token) is None  # the expired link is gone
+        assert session.get(ExportLink, digest(token)) is None  # the expired link is gone
     assert export_for_token(db, token, now=now) is None
     assert export_for_token(db, "not-a-token") is None
     assert export_for_token(db, "x" * 1000) is None

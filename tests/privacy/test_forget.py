@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import Table, func, insert, select
 
 from penpal.db import Database
-from penpal.db.models import LinkAttempt, PendingErasure, Reader, utcnow
+from penpal.db.models import PendingErasure, Reader, TryCounter, utcnow
 from penpal.privacy import (
     complete_link,
     erase_conversations,
@@ -136,6 +136,6 @@ def test_forgetting_again_or_an_unknown_reader_is_harmless(
     assert not again.found and again.lines() == ["Nothing was kept about this reader."]
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Reader)) == 0
-        assert session.scalar(select(func.count()).select_from(LinkAttempt)) == 0
+        assert session.scalar(select(func.count()).select_from(TryCounter)) == 0
         pending = session.execute(select(PendingErasure.conversation_id)).scalars().all()
     assert sorted(pending) == sorted(ZEPHYRINE.conversations)

@@ -7,23 +7,26 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Table, func, insert, select
 
+from penpal.conversations import CHANNELS
 from penpal.db import Database
 from penpal.db.models import LinkCode, Reader, utcnow
 from penpal.privacy import (
     LinkStatus,
     complete_link,
     export_reader,
+    linking,
     reader_id_for,
     start_link,
     unlink,
 )
-from penpal.privacy.linking import MAX_WRONG_GUESSES
+from penpal.privacy.linking import MAX_GUESSES_PER_CODE
+from penpal.privacy.throttle import LINK_CODE_SOURCE_TRIES
 from penpal.readers import Readers
 from penpal.recommend.store import add_to_interest
 from tests.privacy.people import OSWIN, ZEPHYRINE, populate
 from tests.privacy.scan import app_database_text
 
-TELEGRAM, WEB = "tg-1", "web-1"
+TELEGRAM, WEB = "telegram:1", "rest:web-1"
 
 
 def wrong(code: str) -> str:
@@ -71,7 +74,7 @@ def test_a_code_is_never_live_twice(db: Database, monkeypatch: pytest.MonkeyPatc
 
     assert start_link(db, TELEGRAM, "telegram") == "123456"
     assert start_link(db, WEB, "rest") == "654321"
-    assert complete_link(db, "654321", "slack-1", "slack").reader_id == reader_id_for(db, WEB)
+    assert complete_link(db, "654321", "slack:U1", "slack").reader_id == reader_id_for(db, WEB)
 
 
 def test_the_same_reader_is_told_so(db: Database) -> None:
@@ -102,18 +105,68 @@ def test_five_wrong_codes_block_the_conversation_for_the_window(db: Database) ->
     blocked = complete_link(db, code, WEB, "rest", now=now + timedelta(minutes=6))
     assert blocked.status is LinkStatus.BLOCKED and reader_id_for(db, WEB) is None
     # Another conversation may still try; the window ends ten minutes after the first try.
-    assert complete_link(db, wrong(code), "web-2", "rest", now=now).status is LinkStatus.WRONG
+    assert complete_link(db, wrong(code), "rest:web-2", "rest", now=now).status is (
+        LinkStatus.WRONG)
     fresh = start_link(db, TELEGRAM, "telegram", now=now + timedelta(minutes=9))
     after = complete_link(db, fresh, WEB, "rest", now=now + timedelta(minutes=10, seconds=1))
     assert after.status is LinkStatus.LINKED
 
 
-def test_guessing_from_many_conversations_revokes_the_code(db: Database) -> None:
-    code = start_link(db, TELEGRAM, "telegram")
-    for guesser in range(MAX_WRONG_GUESSES):
-        complete_link(db, wrong(code), f"guesser-{guesser}", "rest")
+def test_a_strangers_wrong_guesses_never_cancel_another_readers_code(db: Database) -> None:
+    now = utcnow()
+    code = start_link(db, TELEGRAM, "telegram", now=now)
+    for guesser in range(LINK_CODE_SOURCE_TRIES.limit * 2):  # the old rule revoked at 20
+        result = complete_link(db, wrong(code), f"rest:guesser-{guesser}", "rest", now=now)
+        assert result.status in (LinkStatus.WRONG, LinkStatus.BLOCKED)
 
-    assert complete_link(db, code, WEB, "rest").status is LinkStatus.WRONG
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(LinkCode)) == 1
+    mine = complete_link(db, code, "slack:U1", "slack", now=now + timedelta(minutes=1))
+    assert mine.status is LinkStatus.LINKED and mine.reader_id == reader_id_for(db, TELEGRAM)
+
+
+def test_many_conversations_on_one_channel_share_its_budget(db: Database) -> None:
+    now = utcnow()
+    code = start_link(db, TELEGRAM, "telegram", now=now)
+    for guesser in range(LINK_CODE_SOURCE_TRIES.limit):
+        result = complete_link(db, wrong(code), f"rest:guesser-{guesser}", "rest", now=now)
+        assert result.status is LinkStatus.WRONG
+
+    # A fresh conversation on that channel is refused even with the right code ...
+    assert complete_link(db, code, "rest:fresh", "rest", now=now).status is LinkStatus.BLOCKED
+    assert reader_id_for(db, "rest:fresh") is None
+    # ... ids of no known channel are one source of their own, other channels have theirs,
+    assert complete_link(db, wrong(code), "web-1", "rest", now=now).status is LinkStatus.WRONG
+    assert complete_link(db, code, "slack:U1", "slack", now=now).status is LinkStatus.LINKED
+    # ... and the channel's window ends ten minutes after its first try.
+    fresh = start_link(db, TELEGRAM, "telegram", now=now + timedelta(minutes=9))
+    later = now + LINK_CODE_SOURCE_TRIES.window
+    assert complete_link(db, fresh, "rest:fresh", "rest", now=later).status is LinkStatus.LINKED
+
+
+def test_an_attacker_on_every_channel_tries_at_most_the_stated_number_of_codes(
+    db: Database,
+) -> None:
+    """The module docstring's guarantee, spent as cleverly as the windows allow."""
+    assert f"= {MAX_GUESSES_PER_CODE} of the 1,000,000 codes" in " ".join(linking.__doc__.split())
+    created = utcnow()
+    code = start_link(db, TELEGRAM, "telegram", now=created)
+    window, limit = LINK_CODE_SOURCE_TRIES.window, LINK_CODE_SOURCE_TRIES.limit
+    opened = created - window + timedelta(seconds=1)  # a window opened just before the code
+    guesses = iter(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" != code)
+    sources = [f"{channel}:attacker" for channel in sorted(CHANNELS)] + ["attacker"]
+    tried = 0
+    for source in sources:
+        complete_link(db, next(guesses), f"{source}-0", "rest", now=opened)
+        for turn, moment in enumerate((created, opened + window)):  # that window, the next
+            for n in range(limit + 1):
+                result = complete_link(db, next(guesses), f"{source}-{turn}-{n}", "rest",
+                                       now=moment)
+                tried += result.status is LinkStatus.WRONG
+
+    assert tried == len(sources) * (2 * limit - 1) <= MAX_GUESSES_PER_CODE
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(LinkCode)) == 1  # still live
 
 
 def test_linking_merges_everything_of_both_readers(

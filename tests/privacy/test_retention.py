@@ -9,11 +9,12 @@ from penpal.db import Database
 from penpal.db.models import (
     ExportLink,
     Feedback,
-    LinkAttempt,
     LinkCode,
     Recommendation,
+    TryCounter,
     utcnow,
 )
+from penpal.newsletter.tokens import digest
 from penpal.privacy import (
     complete_link,
     create_export_link,
@@ -36,7 +37,8 @@ def count(db: Database, model: type) -> int:
 def anonymous_pick(db: Database, item_id: int, days: float) -> str:
     token = secrets.token_urlsafe(16)
     with db.session() as session:
-        session.add(Recommendation(token=token, item_id=item_id, created_at=days_ago(days)))
+        session.add(Recommendation(token_hash=digest(token), item_id=item_id,
+                                   created_at=days_ago(days)))
     return token
 
 
@@ -81,16 +83,16 @@ def test_old_anonymous_picks_and_expired_secrets_go(db: Database, items: list[in
     reader_id = populate(db, ZEPHYRINE, items)  # a live export link and link code
     now = utcnow()
     create_export_link(db, reader_id, ttl=timedelta(hours=1), now=now - timedelta(hours=2))
-    complete_link(db, "no-code", "visitor-1", "rest", now=now - timedelta(hours=1))
+    complete_link(db, "no-code", "rest:visitor-1", "rest", now=now - timedelta(hours=1))
 
     report = purge_expired(db, retention_days=365, now=now)
 
     assert (report.anonymous_recommendations, report.export_links) == (1, 1)
-    assert (report.link_codes, report.link_attempts, report.readers) == (0, 1, 0)
+    assert (report.link_codes, report.try_counters, report.readers) == (0, 2, 0)  # visitor, rest
     with db.session() as session:
-        assert session.get(Recommendation, old) is None
-        assert session.get(Recommendation, fresh) is not None
-    assert (count(db, ExportLink), count(db, LinkCode), count(db, LinkAttempt)) == (1, 1, 0)
+        assert session.get(Recommendation, digest(old)) is None
+        assert session.get(Recommendation, digest(fresh)) is not None
+    assert (count(db, ExportLink), count(db, LinkCode), count(db, TryCounter)) == (1, 1, 0)
     later = purge_expired(db, retention_days=365, now=now + timedelta(minutes=11))
     assert later.link_codes == 1 and count(db, LinkCode) == 0
 

@@ -9,11 +9,13 @@ from sqlalchemy.orm import Session
 
 from penpal.db import Database
 from penpal.db.models import Feedback, Item, ItemTopic, Reader, ReaderInterest, Recommendation
+from penpal.newsletter.tokens import digest
 from penpal.readers import Readers
 from penpal.recommend import Filters, ItemDoc
 from penpal.recommend import service as service_module
 from penpal.recommend.service import RecommendationService
 from penpal.recommend.store import load_catalogue
+from tests.privacy.scan import app_database_text
 from tests.recommend.synthetic import NOW, catalogue
 
 DOCS = catalogue(per_topic=4)
@@ -137,11 +139,11 @@ def test_a_click_is_recorded_once_and_redirects(
     pick = service.recommend_for(reader, k=1)[0]
     assert service.click(pick.token) == pick.url
     with db.session() as session:
-        first = session.get(Recommendation, pick.token).clicked_at
+        first = session.get(Recommendation, digest(pick.token)).clicked_at
     assert first is not None
     assert service.click(pick.token) == pick.url
     with db.session() as session:
-        assert session.get(Recommendation, pick.token).clicked_at == first
+        assert session.get(Recommendation, digest(pick.token)).clicked_at == first
     assert count(db, Feedback, Feedback.kind == "clicked") == 1
     assert service.click("no-such-token") is None
     assert service.click("") is None and service.click("x" * 500) is None
@@ -159,6 +161,18 @@ def test_tokens_are_unique_even_under_concurrency(
     assert len(tokens) == 24 and len(set(tokens)) == 24
     assert all(TOKEN.match(token) for token in tokens)
     assert count(db, Recommendation) == 24
+
+
+def test_only_the_hash_of_a_token_is_kept(db: Database, service: RecommendationService) -> None:
+    picks = service.recommend_for(consenting(db, "tg-6"), k=3)
+
+    stored = app_database_text(db)
+    assert [pick.token for pick in picks if pick.token in stored] == []
+    with db.session() as session:
+        hashes = set(session.execute(select(Recommendation.token_hash)).scalars())
+    assert hashes == {digest(pick.token) for pick in picks}
+    assert service.click(digest(picks[0].token)) is None  # the hash is no link
+    assert service.explain(digest(picks[0].token)) is None
 
 
 def test_why_a_pick_was_made(db: Database, service: RecommendationService) -> None:
