@@ -15,11 +15,21 @@ from sqlalchemy.exc import OperationalError
 
 from penpal.db import Database, upgrade
 
+pytest_plugins = ["tests.support.hostile"]
+
 PROJECT = Path(__file__).resolve().parents[1]
 POSTGRES_ADMIN_URL = os.environ.get(
     "PENPAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 SERVICES_REQUIRED = os.environ.get("PENPAL_REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The servers and clients a test run starts share their own secrets, not the
+    developer's (``.penpal/``): every process inherits this folder."""
+    if not os.environ.get("PENPAL_SECRETS_DIR"):
+        folder = Path(config.rootpath) / ".pytest_cache" / "penpal-secrets"
+        os.environ["PENPAL_SECRETS_DIR"] = str(folder)
 
 
 def _skip_or_fail(reason: str) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from penpal.catalog.errors import ImportFailed
-from penpal.catalog.fetch import DEFAULT_TIMEOUT, fetch
+from penpal.catalog.fetch import DEFAULT_TIMEOUT, MAX_BYTES, fetch
 from penpal.catalog.normalize import clean_topics
 from penpal.catalog.parsers import detect_format, parse
 from penpal.catalog.records import Defaults, ItemRecord, Rejection, build_records
@@ -50,9 +50,12 @@ def import_file(
 ) -> ImportSummary:
     """Import a CSV, JSON, RSS or Atom file; its path as given is the items' source."""
     try:
-        content = Path(path).read_bytes()
+        with Path(path).open("rb") as file:
+            content = file.read(MAX_BYTES + 1)
     except OSError as error:
         raise ImportFailed(f"{path} could not be read: {error.strerror or error}") from None
+    if len(content) > MAX_BYTES:
+        raise ImportFailed(f"{path} is larger than {MAX_BYTES // 2**20} MB")
     records, rejected = read_records(content, str(path), kind=kind, topics=topics)
     return _store(db, str(path), records, rejected, progress)
 

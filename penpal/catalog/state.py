@@ -8,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from penpal.catalog.fetch import Fetched
 from penpal.catalog.normalize import utc_datetime
 from penpal.db import Database
 from penpal.db.models import FeedState, utcnow
+from penpal.fetch import Fetched
 
 MAX_ERROR = 2000
 

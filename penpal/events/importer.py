@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from penpal.db import Database
-from penpal.events.ics import DEFAULT_TIMEOUT, fetch, parse
+from penpal.events.ics import DEFAULT_TIMEOUT, MAX_BYTES, fetch, parse
 from penpal.events.records import EventError
 from penpal.events.store import ImportSummary, import_records
 
@@ -20,8 +20,11 @@ def import_source(
         data = fetch(source, timeout)
     else:
         try:
-            data = Path(source).read_bytes()
+            with Path(source).open("rb") as file:
+                data = file.read(MAX_BYTES + 1)
         except OSError as error:
             raise EventError(f"cannot read {source}: {error.strerror}") from error
+        if len(data) > MAX_BYTES:
+            raise EventError(f"{source} is larger than {MAX_BYTES // 2**20} MB")
     records, rejected = parse(data, default_zone, today)
     return import_records(db, records, source, rejected)

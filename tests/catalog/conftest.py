@@ -1,11 +1,17 @@
-"""A real feed server on loopback, and the fixture files it serves."""
+"""A real feed server on loopback, and the fixture files it serves.
+
+Besides well-behaved resources it serves hostile ones (``serve_hostile``): bodies
+without end, gzip bombs, one byte at a time.
+"""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import itertools
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -30,11 +36,40 @@ class Resource:
         return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
 
 
+@dataclass
+class Hostile:
+    """A resource written piece by piece, ``pause`` seconds apart, until its pieces run out,
+    the client goes away or the server stops; ``sent`` counts the body bytes written."""
+
+    pieces: Callable[[], Iterable[bytes]]
+    headers: dict[str, str] = field(default_factory=dict)
+    status: int = 200
+    pause: float = 0.0
+    drip_head: bool = False  # the status line and headers too, one byte a pause
+    chunked: bool = False  # Transfer-Encoding: chunked, one chunk a piece
+    sent: int = 0
+    total: int = 0  # body bytes it would write if read to the end (0: without end)
+
+
+def endless(piece: bytes) -> Callable[[], Iterable[bytes]]:
+    return lambda: itertools.repeat(piece)
+
+
+def gzip_bomb(start: bytes, gigabytes: int) -> tuple[Callable[[], Iterable[bytes]], int]:
+    """A gzip body that inflates to ``start`` and then ``gigabytes`` GB of zeros, and its
+    size: gzip members one after the other (a valid gzip stream), each 16 MB inflated."""
+    member = gzip.compress(bytes(16 * 2**20), compresslevel=9)
+    count = gigabytes * 64
+    first = gzip.compress(start)
+    return (lambda: itertools.chain([first], itertools.repeat(member, count)),
+            len(first) + count * len(member))
+
+
 class FeedServer:
     """Serves resources by path; records every request's path, headers and answer."""
 
     def __init__(self) -> None:
-        self.resources: dict[str, Resource] = {}
+        self.resources: dict[str, Resource | Hostile] = {}
         self.log: list[tuple[str, dict[str, str], int]] = []
         self._stopping = threading.Event()
         owner = self
@@ -42,6 +77,10 @@ class FeedServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 resource = owner.resources.get(self.path)
+                if isinstance(resource, Hostile):
+                    owner.log.append((self.path, dict(self.headers), resource.status))
+                    owner._misbehave(self, resource)
+                    return
                 if resource and resource.delay:
                     owner._stopping.wait(resource.delay)
                 status, body, headers = owner._answer(resource, self.headers)
@@ -72,6 +111,10 @@ class FeedServer:
         return self.serve(path or f"/{name}", (FIXTURES / name).read_bytes(), content_type,
                           **options)
 
+    def serve_hostile(self, path: str, resource: Hostile) -> str:
+        self.resources[path] = resource
+        return self.base + path
+
     def requests_to(self, path: str) -> list[tuple[dict[str, str], int]]:
         return [(headers, status) for logged, headers, status in self.log if logged == path]
 
@@ -95,6 +138,29 @@ class FeedServer:
         if not_modified:
             return 304, b"", headers
         return 200, resource.body, headers
+
+    def _misbehave(self, handler: BaseHTTPRequestHandler, resource: Hostile) -> None:
+        handler.close_connection = True
+        head = f"HTTP/1.1 {resource.status} Hostile\r\n" + "".join(
+            f"{name}: {value}\r\n" for name, value in resource.headers.items()) + "\r\n"
+        try:
+            if resource.drip_head:
+                for byte in head.encode():
+                    if self._stopping.wait(resource.pause):
+                        return
+                    handler.wfile.write(bytes([byte]))
+            else:
+                handler.wfile.write(head.encode())
+            for piece in resource.pieces():
+                if self._stopping.wait(resource.pause):
+                    return
+                framed = b"%x\r\n%s\r\n" % (len(piece), piece) if resource.chunked else piece
+                handler.wfile.write(framed)
+                resource.sent += len(piece)
+            if resource.chunked:
+                handler.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client went away
+            pass
 
     def start(self) -> None:
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()

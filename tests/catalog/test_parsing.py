@@ -226,3 +226,33 @@ def test_the_demo_catalogue_is_complete_and_clean() -> None:
     assert len({record.external_id for record in records}) == len(records)
     assert len({record.summary for record in records}) == len(records)
     assert all(record.url.startswith("https://mirakestrel.example/") for record in records)
+
+
+def feed_with_title(title: str, declaration: str = '<?xml version="1.0"?>') -> str:
+    return (f'{declaration}<rss version="2.0"><channel><title>Notes</title><item>'
+            f"<title>{title}</title><link>https://mirakestrel.example/notes/1</link>"
+            "</item></channel></rss>")
+
+
+@pytest.mark.parametrize(("content", "content_type", "title"), [
+    (feed_with_title("Tide&nbsp;tables").encode(), None, "Tide tables"),
+    (feed_with_title("潮の満ち引き", '<?xml version="1.0" encoding="Shift_JIS"?>')
+     .encode("shift_jis"), "application/rss+xml; charset=Shift_JIS", "潮の満ち引き"),
+    (feed_with_title("Café", "").encode("latin-1"), "text/xml; charset=ISO-8859-1", "Café"),
+], ids=["an HTML entity", "a multi-byte encoding", "an encoding only the server names"])
+def test_feeds_are_checked_first_without_losing_what_feedparser_could_read(
+    content: bytes, content_type: str | None, title: str
+) -> None:
+    records, rejected = read_records(content, "https://mirakestrel.example/feed",
+                                     content_type=content_type)
+    assert [record.title for record in records] == [title] and rejected == []
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (feed_with_title("<b>Unclosed").encode(), r"^not a readable feed: mismatched tag at line"),
+    (feed_with_title("x", '<?xml version="1.0" encoding="no-such"?>').encode(),
+     r"^not a readable feed: unknown encoding 'no-such'$"),
+])
+def test_xml_that_is_not_well_formed_is_refused(content: bytes, message: str) -> None:
+    with pytest.raises(ImportFailed, match=message):
+        read_records(content, "feed.xml")

@@ -1,4 +1,5 @@
-"""Helpers for the events tests: events made directly, and a Rasa HTTP API stand-in."""
+"""Helpers for the events tests: events made directly, a Rasa HTTP API stand-in, and
+feed servers (the fixtures folder, and the catalogue tests' one with hostile resources)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 
 from penpal.db import Database
 from penpal.events import EventRecord, EventView, add_event
+from tests.catalog.conftest import FeedServer
 from tests.support.servers import send_json, serving
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -84,3 +86,12 @@ def server() -> Iterator[str]:
     httpd.daemon_threads = True
     with serving(httpd):
         yield f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """A real HTTP server on loopback serving what a test gives it, hostile resources too."""
+    server = FeedServer()
+    server.start()
+    yield server
+    server.stop()
