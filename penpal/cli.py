@@ -35,6 +35,12 @@ app.add_typer(newsletter_app, name="newsletter", help="Newsletter subscribers: l
 app.command("broadcast")(broadcast)
 
 
+@app.callback()
+def keep_personal_data_out_of_logs() -> None:
+    # Runs before every command, and before it configures any logging.
+    install_log_filter()
+
+
 @app.command()
 def check(config_path: Path = ConfigOption) -> None:
     """Validate penpal.yml and bring the app database up to date."""
@@ -85,7 +91,6 @@ def scheduler(
 ) -> None:
     """Run background jobs (feed sync, history erasure, retention) until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    install_log_filter()
     db = Database(database_url())
     if once:
         tick(db)
