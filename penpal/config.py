@@ -176,8 +176,9 @@ class PenpalConfig(_Strict):
     newsletter: NewsletterSettings = Field(default_factory=NewsletterSettings)
     follows: FollowSettings = Field(default_factory=FollowSettings)
     events: EventsSettings = Field(default_factory=EventsSettings)
-    # Where readers reach the action server's links (tracked recommendation links).
-    public_url: AnyHttpUrl = "http://localhost:5055"  # type: ignore[assignment]
+    # Where readers reach the links in Penpal's messages: the Rasa server's public
+    # address (penpal.channels.links serves them there).
+    public_url: AnyHttpUrl = "http://localhost:5005"  # type: ignore[assignment]
 
     @validator("faq")
     def _every_faq_topic_answered(cls, faq: dict[str, str]) -> dict[str, str]:

@@ -22,7 +22,9 @@ from pathlib import Path
 import requests
 import yaml
 
+from penpal.conversations import namespaced
 from penpal.endpoints import write as write_endpoints
+from penpal.server_secrets import shared_secret
 
 BIN = Path(sys.executable).parent
 START_TIMEOUT_SECONDS = 240
@@ -44,8 +46,12 @@ class Stack:
         response.raise_for_status()
         return response.json()
 
-    def tracker(self, sender: str) -> dict:
-        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30)
+    def tracker(self, sender: str, channel: str = "rest") -> dict:
+        """The conversation of ``sender`` on ``channel``, through Rasa's HTTP API."""
+        response = requests.get(
+            f"{self.rasa_url}/conversations/{namespaced(channel, sender)}/tracker",
+            params={"token": shared_secret("api")}, timeout=30,
+        )
         response.raise_for_status()
         return response.json()
 
@@ -83,8 +89,13 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+# Test and benchmark clients send from one address, faster than readers: flood
+# control is off in a dev stack unless the caller's ``env`` turns it on.
+NO_FLOOD_CONTROL = {"PENPAL_RATE_PER_SENDER": "off", "PENPAL_RATE_PER_ADDRESS": "off"}
+
+
 def _environment(env: dict[str, str] | None) -> dict[str, str]:
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **(env or {})}
+    return {**os.environ, **NO_FLOOD_CONTROL, "RASA_TELEMETRY_ENABLED": "false", **(env or {})}
 
 
 def start_action_server(
@@ -114,11 +125,14 @@ def start_rasa(
     env: dict[str, str] | None = None,
     credentials: Path | None = None,
 ) -> tuple[subprocess.Popen, str]:
-    """Start ``rasa run`` with ``endpoints`` on a free port; return it once up, and its URL."""
+    """Start Rasa's server as Penpal does (``penpal.rasa_server``: the action secret
+    sent, the HTTP API behind its token) with ``endpoints`` on a free port; return it
+    once up, and its URL.
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
-        str(BIN / "rasa"), "run", "--model", str(model), "--enable-api",
+        str(BIN / "python"), "-m", "penpal.rasa_server", "run", "--model", str(model),
         "-i", "127.0.0.1", "-p", str(port), "--endpoints", str(endpoints),
     ]
     if credentials:
@@ -128,7 +142,7 @@ def start_rasa(
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_until_up(f"{url}/status", process, log, "model_file")
+        _wait_until_up(f"{url}/status?token={shared_secret('api')}", process, log, "model_file")
     except BaseException:
         _stop(process)
         raise

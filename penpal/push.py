@@ -17,6 +17,8 @@ from urllib.parse import quote
 
 import requests
 
+from penpal.server_secrets import shared_secret
+
 log = logging.getLogger(__name__)
 
 DEFAULT_RASA_URL = "http://localhost:5005"
@@ -52,7 +54,7 @@ class RasaPusher:
         self.base_url = (base_url or os.environ.get("PENPAL_RASA_URL", DEFAULT_RASA_URL)).rstrip(
             "/"
         )
-        self.token = token if token is not None else os.environ.get("PENPAL_API_TOKEN") or None
+        self.token = token if token is not None else shared_secret("api")
         self.timeout = timeout
 
     def trigger(
@@ -66,7 +68,9 @@ class RasaPusher:
         params = {"output_channel": output_channel}
         if self.token:
             params["token"] = self.token
-        url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+        # Rasa (Sanic) does not unquote the path: the namespace's ":" must stay as it is.
+        conversation = quote(conversation_id, safe=":")
+        url = f"{self.base_url}/conversations/{conversation}/trigger_intent"
         try:
             response = requests.post(
                 url,

@@ -20,6 +20,7 @@ def test_demo_configuration_is_valid(config_path: Path) -> None:
     assert config.handoff.webhook_url is None  # ${PENPAL_HANDOFF_WEBHOOK:-} unset
 
 
+@pytest.mark.hostile("penpal.yml")
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -41,6 +42,7 @@ def test_a_broken_field_is_named(config_path: Path, change, field: str) -> None:
     assert f"{field}:" in str(error.value)
 
 
+@pytest.mark.hostile("penpal.yml")
 def test_invalid_yaml_and_missing_file_are_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "nope.yml")
@@ -60,6 +62,7 @@ def test_secrets_come_from_the_environment(
         load_config(config_path)
 
 
+@pytest.mark.hostile("penpal.yml")
 def test_edits_apply_live_and_a_broken_edit_keeps_the_last_good(config_path: Path) -> None:
     assert current_config().faq["bio"].startswith("Mira Kestrel writes")
     edit(config_path, lambda d: d["faq"].update(bio="Mira now writes cookbooks."))

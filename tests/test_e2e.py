@@ -16,6 +16,7 @@ from penpal.catalog import import_file
 from penpal.db import Database
 from penpal.db.models import Feedback, HandoffRequest, Item, Recommendation
 from penpal.devstack import Stack, free_port, running_stack
+from penpal.newsletter.tokens import digest
 from tests.support.servers import RecordingWebhook
 from tests.support.stack import MODEL, PROJECT, penpal_stack
 
@@ -134,16 +135,16 @@ def test_recommendations_links_feedback_and_why(
     assert "I'll learn from what you like" in " ".join(texts(stack.say("reader-rec", "yes")))
 
     token = LINK.search(cards[0]["text"]).group(1)
-    followed = requests.get(f"{stack.actions_url}/r/{token}", allow_redirects=False, timeout=10)
+    followed = requests.get(f"{stack.rasa_url}/r/{token}", allow_redirects=False, timeout=10)
     assert followed.status_code == 302
     with app_db.session() as session:
-        shown = session.get(Recommendation, token)
+        shown = session.get(Recommendation, digest(token))
         item = session.get(Item, shown.item_id)
         assert followed.headers["Location"] == item.url
         assert shown.clicked_at is not None and shown.reader_id is None  # shown before consent
         assert {t.topic for t in item.topics} >= {"worldbuilding"}
         assert item.minutes <= 7
-    assert requests.get(f"{stack.actions_url}/r/not-a-token", timeout=10).status_code == 404
+    assert requests.get(f"{stack.rasa_url}/r/not-a-token", timeout=10).status_code == 404
 
     liked = cards[0]["buttons"][1]["payload"]
     assert "remember that" in " ".join(texts(stack.say("reader-rec", liked)))
@@ -178,14 +179,14 @@ def test_a_reader_sees_exports_and_erases_their_data(stack: Stack, workdir: Path
 
     [link] = texts(stack.say("reader-zoe", "please export my data"))
     token = re.search(r"/export/(\S+)$", link).group(1)
-    export = requests.get(f"{stack.actions_url}/export/{token}", timeout=10)
+    export = requests.get(f"{stack.rasa_url}/export/{token}", timeout=10)
     assert export.status_code == 200 and "attachment" in export.headers["Content-Disposition"]
     assert "Radu" in export.text and "reader-zoe" in export.text
 
     assert "erase everything" in " ".join(texts(stack.say("reader-zoe", "forget me")))
     assert tracker_events(workdir, "reader-zoe") > 0
     assert "erased everything" in " ".join(texts(stack.say("reader-zoe", "yes")))
-    assert requests.get(f"{stack.actions_url}/export/{token}", timeout=10).status_code == 404
+    assert requests.get(f"{stack.rasa_url}/export/{token}", timeout=10).status_code == 404
     deadline = time.monotonic() + 30
     while tracker_events(workdir, "reader-zoe") and time.monotonic() < deadline:
         time.sleep(1)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
@@ -39,7 +38,12 @@ from sanic.response import HTTPResponse
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from penpal.channels.flood import SLOW_DOWN, flood_gate
+from penpal.channels.recent import RecentIds
+from penpal.channels.recipients import PlatformRecipient
 from penpal.channels.settings import channel_off, empty_blueprint, env_setting, missing_settings
+from penpal.channels.text import clean_text
+from penpal.conversations import namespaced
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +54,7 @@ NO_RETRY = {"X-Slack-No-Retry": "1"}
 MAX_BUTTONS_PER_BLOCK = 25  # Slack Block Kit's limit for an actions block
 
 
-class PenpalSlackBot(SlackBot):
+class PenpalSlackBot(PlatformRecipient, SlackBot):
     """Rasa's Slack output, talking to a configurable Web API base URL."""
 
     def __init__(
@@ -106,7 +110,7 @@ class PenpalSlackInput(SlackInput):
         conversation_granularity: str = "sender",
     ) -> None:
         self.api_url = api_url
-        self._seen_events: OrderedDict[str, None] = OrderedDict()
+        self._seen_events = RecentIds(REMEMBERED_EVENTS)
         if not (token and signing_secret):
             self.slack_token = self.slack_signing_secret = None
             return
@@ -140,12 +144,7 @@ class PenpalSlackInput(SlackInput):
         """Whether to handle this event: not if it (or its original) was already taken."""
         if not event_id:
             return not is_retry
-        if event_id in self._seen_events:
-            return False
-        self._seen_events[event_id] = None
-        if len(self._seen_events) > REMEMBERED_EVENTS:
-            self._seen_events.popitem(last=False)
-        return True
+        return self._seen_events.first_time(str(event_id))
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -227,12 +226,22 @@ class PenpalSlackInput(SlackInput):
         Rasa's version does the same after its own retry filter, replaced here by
         :meth:`first_delivery`.
         """
+        if not sender_id:  # never Rasa's shared "default" conversation
+            return response.text("no sender")
         metadata = metadata or {}
         thread_id = metadata.get("thread_id") if self.use_threads else None
+        output = self.get_output_channel(metadata.get("out_channel"), thread_id)
+        conversation_id = namespaced(self.name(), sender_id)
+        if not (await flood_gate.sender(conversation_id)).allowed:
+            if flood_gate.should_tell(conversation_id):
+                task = asyncio.create_task(output.send_text_message(sender_id, SLOW_DOWN))
+                self._background_tasks.add(task)
+                task.add_done_callback(self._background_tasks.discard)
+            return response.text("")
         message = UserMessage(
-            text,
-            self.get_output_channel(metadata.get("out_channel"), thread_id),
-            sender_id,
+            clean_text(text),
+            output,
+            conversation_id,
             input_channel=self.name(),
             metadata=metadata,
         )

@@ -20,8 +20,11 @@ page at ``GET /chat`` (with the socket.io client from npm).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
+import os
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -37,6 +40,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from penpal.channels.flood import SLOW_DOWN, flood_gate
+from penpal.channels.recipients import PlatformRecipient
+from penpal.channels.text import clean_text
+from penpal.conversations import namespaced
+from penpal.origins import ORIGINS_VARIABLE, allowed_origins, origin_allowed
+from penpal.server_secrets import shared_secret
+
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
@@ -45,9 +55,10 @@ PAGE_FILES = ("chat.js", "chat.css")
 SOCKETIO_CLIENT = Path("node_modules/socket.io-client/dist/socket.io.min.js")
 HISTORY_EVENT = "session_history"
 # The session id is the reader's only key to their conversation: only ids this
-# connector hands out (128 random bits) are taken back, never a guessable one
-# such as another channel's conversation id.
-SESSION_ID = re.compile(r"[0-9a-f]{32}")
+# Penpal handed out are taken back, never a guessable one such as another
+# channel's conversation id, nor a well-formed one it never issued. An id is 128
+# random bits and their HMAC under the shared session secret, both in hex.
+SESSION_ID = re.compile(r"[0-9a-f]{64}")
 # A reader's own words are shown as typed; a button click as the button's title.
 DISPLAY_KEY = "display"
 
@@ -74,6 +85,29 @@ class ChatPageBlueprint(SocketBlueprint):
         super().register(app, options)
 
 
+class SessionIds:
+    """Issues web chat session ids and recognises the ones it issued."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key.encode()
+
+    def _mac(self, random_part: str) -> str:
+        return hmac.new(self._key, random_part.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def issue(self) -> str:
+        random_part = uuid.uuid4().hex
+        return random_part + self._mac(random_part)
+
+    def issued(self, session_id: object) -> bool:
+        if not (isinstance(session_id, str) and SESSION_ID.fullmatch(session_id)):
+            return False
+        return hmac.compare_digest(session_id[32:], self._mac(session_id[:32]))
+
+
+class PenpalSocketIOOutput(PlatformRecipient, SocketIOOutput):
+    """Rasa's socket.io output, emitting to the session's room (the id without its prefix)."""
+
+
 class PenpalSocketIOInput(SocketIOInput):
     """Rasa's socket.io input (same name, events and options), persistence fixed."""
 
@@ -89,16 +123,18 @@ class PenpalSocketIOInput(SocketIOInput):
             metadata_key=credentials.get("metadata_key", "metadata"),
         )
         channel.web_dir = Path(credentials.get("web_dir") or WEB_DIR)
+        channel.allowed_origins = allowed_origins(os.environ.get(ORIGINS_VARIABLE))
         return channel
 
     web_dir: Path = WEB_DIR
+    allowed_origins: list[str] = []
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        # Same as Rasa's: CORS is left to Sanic (`rasa run --cors`).
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self._origin_allowed)
         self.sio = sio
+        sessions = SessionIds(shared_secret("session"))
         webhook = ChatPageBlueprint(sio, self.socketio_path, self.web_dir)
         namespace = self.namespace
 
@@ -112,14 +148,15 @@ class PenpalSocketIOInput(SocketIOInput):
 
         @sio.on("connect", namespace=namespace)
         async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
-            return True
+            request = environ.get("sanic.request")
+            return request is None or (await flood_gate.address(request)).allowed
 
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: str, data: dict | None) -> None:
-            known = (data or {}).get("session_id")
-            if not (isinstance(known, str) and SESSION_ID.fullmatch(known)):
+            known = data.get("session_id") if isinstance(data, dict) else None
+            if not sessions.issued(known):
                 known = None
-            session_id = known or uuid.uuid4().hex
+            session_id = known or sessions.issue()
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=namespace)
                 await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
@@ -129,7 +166,11 @@ class PenpalSocketIOInput(SocketIOInput):
                 await sio.emit(HISTORY_EVENT, history, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
-        async def handle_message(sid: str, data: dict) -> None:
+        async def handle_message(sid: str, data: Any) -> None:
+            text = data.get("message") if isinstance(data, dict) else None
+            if not isinstance(text, str):
+                log.info("socket.io message without text; ignored")
+                return
             if self.session_persistence:
                 session = await sio.get_session(sid, namespace=namespace)
                 sender_id = session.get("session_id")
@@ -140,16 +181,42 @@ class PenpalSocketIOInput(SocketIOInput):
                 sender_id = sid
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
-                metadata = json.loads(metadata)
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            if not isinstance(metadata, dict):
+                metadata = {}
+            conversation_id = namespaced(self.name(), sender_id)
+            if not (await flood_gate.sender(conversation_id)).allowed:
+                await sio.emit(self.bot_message_evt, {"text": SLOW_DOWN}, room=sid,
+                               namespace=namespace)
+                return
             await on_new_message(UserMessage(
-                data.get("message", ""),
-                SocketIOOutput(sio, self.bot_message_evt),
-                sender_id,
+                clean_text(text),
+                self.get_output_channel(),
+                conversation_id,
                 input_channel=self.name(),
                 metadata=metadata,
             ))
 
         return webhook
+
+    def _origin_allowed(self, origin: str, environ: dict[str, Any]) -> bool:
+        """Pages of this server (the chat page) and of PENPAL_ALLOWED_ORIGINS only.
+
+        Browsers do not apply CORS to WebSockets, so the server checks.
+        """
+        hosts = [environ.get("HTTP_HOST", ""), environ.get("HTTP_X_FORWARDED_HOST", "")]
+        if origin_allowed(origin, [host for host in hosts if host], self.allowed_origins):
+            return True
+        log.warning("web chat: a page from another site tried to connect; refused")
+        return False
+
+    def get_output_channel(self) -> PenpalSocketIOOutput | None:
+        if self.sio is None:
+            return None
+        return PenpalSocketIOOutput(self.sio, self.bot_message_evt)
 
     @staticmethod
     async def _history(app: Sanic | None, session_id: str) -> list[dict[str, Any]]:
@@ -163,7 +230,8 @@ class PenpalSocketIOInput(SocketIOInput):
             return []
         # Every session: the disclosure that opens one is logged just before its
         # SessionStarted, so the latest session alone would lose it.
-        tracker = await agent.tracker_store.retrieve_full_tracker(session_id)
+        tracker = await agent.tracker_store.retrieve_full_tracker(
+            namespaced(PenpalSocketIOInput.name(), session_id))
         if tracker is None or tracker.get_latest_input_channel() != PenpalSocketIOInput.name():
             return []
         history: list[dict[str, Any]] = []

@@ -32,7 +32,12 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from penpal.channels.flood import SLOW_DOWN, flood_gate
+from penpal.channels.recent import RecentIds
+from penpal.channels.recipients import PlatformRecipient
 from penpal.channels.settings import channel_off, empty_blueprint, env_setting, missing_settings
+from penpal.channels.text import clean_text
+from penpal.conversations import namespaced
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +48,13 @@ REQUIRED = ["token", "secret_token"]
 DEFAULT_START_MESSAGE = "/greet"
 
 
-class PenpalTelegramOutput(TelegramOutput):
-    """Rasa's Telegram output, talking to a configurable Bot API server."""
+def _object(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (updates are untrusted)."""
+    return value if isinstance(value, dict) else {}
+
+
+class PenpalTelegramOutput(PlatformRecipient, TelegramOutput):
+    """Rasa's Telegram output, talking to a configurable Bot API server, to the chat's own id."""
 
     def __init__(self, token: str, api_url: str) -> None:
         Bot.__init__(self, token, server=TelegramAPIServer.from_base(api_url))
@@ -87,6 +97,7 @@ class PenpalTelegramInput(InputChannel):
         self.webhook_url = webhook_url
         self.start_message = start_message
         self._output: PenpalTelegramOutput | None = None
+        self._updates = RecentIds()
 
     @property
     def enabled(self) -> bool:
@@ -137,25 +148,38 @@ class PenpalTelegramInput(InputChannel):
     async def _handle(
         self, update: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
-        """Text messages and button presses become user messages; the rest is ignored."""
+        """Text messages and button presses become user messages; the rest is ignored.
+
+        An update Telegram resends, or anyone replays, is taken once (by update id).
+        """
+        update_id = update.get("update_id")
+        if not isinstance(update_id, int) or not self._updates.first_time(str(update_id)):
+            log.info("Telegram update without a new update id; ignored")
+            return
         output = self.get_output_channel()
-        callback = update.get("callback_query")
+        callback = _object(update.get("callback_query"))
         if callback:
-            message, text = callback.get("message") or {}, callback.get("data")
+            message, text = _object(callback.get("message")), callback.get("data")
             await self._acknowledge(callback.get("id"))
         else:
             # Edits are ignored: a reader fixing a typo should not get a second answer.
-            message = update.get("message") or {}
+            message = _object(update.get("message"))
             text = message.get("text")
             if text == "/start":
                 text = self.start_message
-        chat_id = (message.get("chat") or {}).get("id")
-        if not text or chat_id is None:
+        chat_id = _object(message.get("chat")).get("id")
+        if not isinstance(text, str) or not text or not isinstance(chat_id, (int, str)):
             log.debug("Telegram update %s carries no text; ignored", update.get("update_id"))
+            return
+        conversation_id = namespaced(self.name(), str(chat_id))
+        if not (await flood_gate.sender(conversation_id)).allowed:
+            if flood_gate.should_tell(conversation_id):
+                await output.send_text_message(str(chat_id), SLOW_DOWN)
             return
         try:
             await on_new_message(UserMessage(
-                text, output, str(chat_id), input_channel=self.name(),
+                clean_text(text), output, conversation_id,
+                input_channel=self.name(),
                 metadata={"telegram_update_id": update.get("update_id")},
             ))
         except Exception:

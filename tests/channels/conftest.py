@@ -27,6 +27,8 @@ TELEGRAM_TOKEN = "123456:TEST-token_for-penpal"
 TELEGRAM_SECRET = "telegram-secret_42"
 SLACK_TOKEN = "xoxb-test-token"
 SLACK_SIGNING_SECRET = "slack-signing-secret"
+SENDER_PER_MINUTE, SENDER_BURST = 120, 12
+ADDRESS_PER_MINUTE, ADDRESS_BURST = 600, 300
 
 
 def telegram_answer(call: Call) -> dict[str, Any]:
@@ -69,6 +71,11 @@ def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
             "PENPAL_SLACK_TOKEN": SLACK_TOKEN,
             "PENPAL_SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
             "PENPAL_SLACK_API_URL": f"{slack.url}/api/",
+            # Flood control on, with room for these tests' own pace (test_flood.py).
+            "PENPAL_RATE_PER_SENDER": str(SENDER_PER_MINUTE),
+            "PENPAL_BURST_PER_SENDER": str(SENDER_BURST),
+            "PENPAL_RATE_PER_ADDRESS": str(ADDRESS_PER_MINUTE),
+            "PENPAL_BURST_PER_ADDRESS": str(ADDRESS_BURST),
         }
         with running_stack(
             PROJECT, MODEL, workdir / "servers", env=env,

@@ -55,10 +55,11 @@ def posted_to(channel: str, words: str = "") -> Callable[[Call], bool]:
 
 
 def user_turns(channels: Channels, conversation_id: str) -> list[str]:
-    events = channels.stack.tracker(conversation_id)["events"]
+    events = channels.stack.tracker(conversation_id, "slack")["events"]
     return [event["text"] for event in events if event["event"] == "user"]
 
 
+@pytest.mark.hostile("Slack")
 def test_a_forged_request_is_refused(channels: Channels) -> None:
     assert post(channels, message_event("UFORGE", "hello"), secret="guessed").status_code == 401
     unsigned = requests.post(f"{channels.stack.rasa_url}/webhooks/slack/webhook",
@@ -89,6 +90,7 @@ def test_replies_go_to_the_readers_thread(channels: Channels) -> None:
         b["text"]["text"]: b["value"] for b in buttons}.items()
 
 
+@pytest.mark.hostile("Slack")
 def test_a_retried_event_is_handled_once(channels: Channels) -> None:
     original = message_event("URETRY", "are you a bot?")
     assert post(channels, original).status_code == 200
@@ -110,7 +112,7 @@ def test_a_retried_event_is_handled_once(channels: Channels) -> None:
 def test_a_pushed_message_reaches_the_reader(channels: Channels) -> None:
     assert post(channels, message_event("UPUSH", "hello")).status_code == 200
     channels.slack.wait_for(posted_to("DUPUSH"))
-    result = RasaPusher(channels.stack.rasa_url).trigger("UPUSH", "bot_challenge", "slack")
+    result = RasaPusher(channels.stack.rasa_url).trigger("slack:UPUSH", "bot_challenge", "slack")
     assert result.messages == []
     (pushed,) = channels.slack.wait_for(posted_to("UPUSH", "Yes, I'm a bot"))
     assert "thread_ts" not in pushed.params

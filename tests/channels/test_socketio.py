@@ -98,7 +98,7 @@ def test_a_reconnected_session_keeps_its_conversation(channels: Channels) -> Non
     assert {"title": "About the writer", "payload": "/faq_bio"} in offer["buttons"]
     assert answer["text"]
 
-    tracker = channels.stack.tracker(session_id)
+    tracker = channels.stack.tracker(session_id, "socketio")
     said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
     assert said == ["what can you do?", "/faq_bio"]
     assert tracker["latest_input_channel"] == "socketio"
@@ -113,7 +113,7 @@ def test_a_pushed_message_reaches_the_open_page(channels: Channels) -> None:
             await asyncio.wait_for(chat.bot.get(), WAIT_SECONDS)
             pusher = RasaPusher(url)
             result = await asyncio.to_thread(
-                pusher.trigger, chat.session_id, "bot_challenge", "socketio"
+                pusher.trigger, f"socketio:{chat.session_id}", "bot_challenge", "socketio"
             )
             assert result.messages == []  # delivered on the socket, not in the answer
             return await chat.reply_containing("I'm a bot")
@@ -129,7 +129,7 @@ def test_a_push_while_the_page_is_closed_is_there_on_return(channels: Channels) 
             await chat.say("hello")
             await asyncio.wait_for(chat.bot.get(), WAIT_SECONDS)
         await asyncio.to_thread(
-            RasaPusher(url).trigger, chat.session_id, "bot_challenge", "socketio")
+            RasaPusher(url).trigger, f"socketio:{chat.session_id}", "bot_challenge", "socketio")
         async with web_chat(url, chat.session_id) as again:
             return again.history
 
@@ -139,8 +139,9 @@ def test_a_push_while_the_page_is_closed_is_there_on_return(channels: Channels) 
     assert history[-1]["text"].startswith("Yes, I'm a bot")
 
 
+@pytest.mark.hostile("web chat")
 def test_only_session_ids_it_handed_out_are_taken_back(channels: Channels) -> None:
-    """A socket cannot claim another conversation (say a Telegram chat) by its id."""
+    """A socket cannot claim another conversation (say a REST one) by its id."""
     assert channels.stack.say("someone-else", "are you a bot?")
 
     async def scenario() -> tuple[str, dict[str, Any]]:
@@ -162,10 +163,41 @@ def test_only_session_ids_it_handed_out_are_taken_back(channels: Channels) -> No
             await client.disconnect()
 
     session_id, first = asyncio.run(scenario())
-    assert session_id != "someone-else" and len(session_id) == 32
+    assert session_id != "someone-else" and len(session_id) == 64
     assert first["text"]
     said = [e["text"] for e in channels.stack.tracker("someone-else")["events"]
             if e["event"] == "user"]
     assert said == ["are you a bot?"]
-    said = [e["text"] for e in channels.stack.tracker(session_id)["events"] if e["event"] == "user"]
+    said = [e["text"] for e in channels.stack.tracker(session_id, "socketio")["events"]
+            if e["event"] == "user"]
     assert said == ["what can you do?"]
+
+
+@pytest.mark.hostile("web chat")
+@pytest.mark.parametrize("claimed", [
+    "0" * 64,  # well-formed, never issued
+    "a" * 32 + "b" * 32,
+    None, 42, ["x"], "",
+])
+def test_a_well_formed_session_id_it_never_issued_gets_a_fresh_one(
+    channels: Channels, claimed: object
+) -> None:
+    async def scenario() -> str:
+        client = socketio.AsyncClient()
+        confirmed: asyncio.Queue = asyncio.Queue()
+        client.on("session_confirm", confirmed.put_nowait)
+        await client.connect(channels.stack.rasa_url, transports=["polling"])
+        try:
+            await client.emit("session_request", {"session_id": claimed})
+            return await asyncio.wait_for(confirmed.get(), WAIT_SECONDS)
+        finally:
+            await client.disconnect()
+
+    issued = asyncio.run(scenario())
+    assert issued != claimed and len(issued) == 64
+
+    async def reclaim() -> str:  # an id it did issue is taken back
+        async with web_chat(channels.stack.rasa_url, issued) as again:
+            return again.session_id
+
+    assert asyncio.run(reclaim()) == issued

@@ -61,13 +61,15 @@ def test_the_webhook_is_set_with_its_secret_token_at_startup(channels: Channels)
                            "secret_token": TELEGRAM_SECRET}
 
 
+@pytest.mark.hostile("Telegram")
 def test_updates_without_the_secret_token_are_refused(channels: Channels) -> None:
     assert post(channels, text_update(11, "hello"), secret=None).status_code == 403
     assert post(channels, text_update(11, "hello"), secret="guess").status_code == 403
     assert post(channels, text_update(12, "are you a bot?")).status_code == 200
     channels.telegram.wait_for(sent_to(12, "Yes, I'm a bot"))
     assert not [call for call in channels.telegram.calls if sent_to(11)(call)]
-    assert not [e for e in channels.stack.tracker("11")["events"] if e["event"] == "user"]
+    events = channels.stack.tracker("11", "telegram")["events"]
+    assert not [event for event in events if event["event"] == "user"]
 
 
 def test_a_reader_chats_and_presses_a_button(channels: Channels) -> None:
@@ -82,7 +84,8 @@ def test_a_reader_chats_and_presses_a_button(channels: Channels) -> None:
     channels.telegram.wait_for(
         lambda call: call.method == "answerCallbackQuery"
         and call.params.get("callback_query_id") == press["callback_query"]["id"])
-    said = [e["text"] for e in channels.stack.tracker("21")["events"] if e["event"] == "user"]
+    said = [e["text"] for e in channels.stack.tracker("21", "telegram")["events"]
+            if e["event"] == "user"]
     assert said == ["what can you do?", "/faq_bio"]
     channels.telegram.wait_for(sent_to(21), count=2)
 
@@ -90,13 +93,13 @@ def test_a_reader_chats_and_presses_a_button(channels: Channels) -> None:
 def test_start_greets_the_reader(channels: Channels) -> None:
     assert post(channels, text_update(31, "/start")).status_code == 200
     channels.telegram.wait_for(sent_to(31, "Penpal"))
-    tracker = channels.stack.tracker("31")
+    tracker = channels.stack.tracker("31", "telegram")
     assert tracker["latest_message"]["intent"]["name"] == "greet"
 
 
 def test_a_pushed_message_reaches_the_chat(channels: Channels) -> None:
     assert post(channels, text_update(41, "hello")).status_code == 200
     channels.telegram.wait_for(sent_to(41))
-    result = RasaPusher(channels.stack.rasa_url).trigger("41", "bot_challenge", "telegram")
+    result = RasaPusher(channels.stack.rasa_url).trigger("telegram:41", "bot_challenge", "telegram")
     assert result.messages == []  # sent through the Bot API, not returned
     channels.telegram.wait_for(sent_to(41, "Yes, I'm a bot"))

@@ -69,7 +69,8 @@ def test_chat_click_reload_and_receive_a_push(channels: Channels, browser: Brows
     expect(bot.filter(has_text="I can recommend")).to_have_count(1)
     expect(bot.filter(has_text=answer)).to_have_count(1)
 
-    RasaPusher(channels.stack.rasa_url).trigger(session_id, "bot_challenge", "socketio")
+    RasaPusher(channels.stack.rasa_url).trigger(
+        f"socketio:{session_id}", "bot_challenge", "socketio")
     expect(bot.last).to_contain_text("Yes, I'm a bot", timeout=WAIT_MS)
     page.reload()  # the pushed message stays, and nothing the reader did not type appears
     expect(bot.last).to_contain_text("Yes, I'm a bot", timeout=WAIT_MS)

@@ -78,7 +78,7 @@ def test_list_details_sign_up_calendar_and_my_rsvps(stack: Stack, app_db: Databa
     assert "You're on the list for" in confirmed
     event_id, status = rsvp_of(app_db, "Ann Lee")
     assert status == "going"
-    calendar = requests.get(f"{stack.actions_url}/events/{event_id}.ics", timeout=30)
+    calendar = requests.get(f"{stack.rasa_url}/events/{event_id}.ics", timeout=30)
     assert calendar.status_code == 200
     assert calendar.headers["Content-Type"].startswith("text/calendar")
     assert b"BEGIN:VEVENT" in calendar.content

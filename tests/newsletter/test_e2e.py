@@ -93,7 +93,7 @@ def test_signing_up_in_chat_and_confirming_by_the_emailed_link(
     assert _status(app_db, "anna@example.org") == "pending"
 
     link = confirm_link(envelope)
-    local = stack.actions_url + "/newsletter/" + link.split("/newsletter/", 1)[1]
+    local = stack.rasa_url + "/newsletter/" + link.split("/newsletter/", 1)[1]
     page = requests.get(local, timeout=30)
     assert page.status_code == 200 and "subscribed" in page.text
     assert _status(app_db, "anna@example.org") == "subscribed"
@@ -113,7 +113,7 @@ def test_confirming_with_the_code_typed_in_chat_and_a_duplicate_signup(
     assert "I've sent an email to bo@example.org" in replies
     [envelope] = [mail for mail in smtp[1] if mail.rcpt_tos == ["bo@example.org"]]
     confirmed = texts(stack.say("nl-bo", f"my code is {confirm_code(envelope)}"))
-    assert "Confirmed! bo@example.org is now subscribed" in confirmed
+    assert "You're subscribed. Welcome!" in confirmed and "bo@example.org" not in confirmed
     assert _status(app_db, "bo@example.org") == "subscribed"
 
     for text in ["subscribe me to the newsletter", "bo@example.org", "craft"]:
@@ -129,7 +129,7 @@ def test_a_follower_is_told_about_a_new_item_on_their_channel_and_a_broadcast_on
     assert "You follow: worldbuilding" in texts(stack.say("fl-cy", "what do I follow?"))
     with app_db.session() as session:  # Cy's next visit is on the website's chat widget
         session.execute(update(ChannelIdentity).where(
-            ChannelIdentity.conversation_id == "fl-cy").values(channel="socketio"))
+            ChannelIdentity.conversation_id == "rest:fl-cy").values(channel="socketio"))
     add_item(app_db, "Rivers that run uphill", ["worldbuilding"],
              utc_now() + timedelta(seconds=1))
 
@@ -143,9 +143,9 @@ def test_a_follower_is_told_about_a_new_item_on_their_channel_and_a_broadcast_on
 
     segment = parse_segment("topic:worldbuilding")
     mailer = SmtpMailer(load_config(workdir / "penpal.yml").newsletter, "Mira Kestrel")
-    first = send(app_db, segment, RasaPusher(stack.rasa_url), mailer, stack.actions_url,
+    first = send(app_db, segment, RasaPusher(stack.rasa_url), mailer, stack.rasa_url,
                  "Signed copies at the launch!")
-    rerun = send(app_db, segment, RasaPusher(stack.rasa_url), mailer, stack.actions_url,
+    rerun = send(app_db, segment, RasaPusher(stack.rasa_url), mailer, stack.rasa_url,
                  "Signed copies at the launch!")
     assert (first.sent, rerun.sent, rerun.already) == (1, 0, 1)
     assert _bot_texts(stack, "fl-cy").count("Signed copies at the launch!") == 1

@@ -20,6 +20,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from penpal.conversations import namespaced
 from penpal.db import upgrade
 from penpal.devstack import Instance, running_instances
 from tests.conftest import scratch_postgres_database
@@ -36,6 +37,7 @@ from tests.production.services import (
 PROJECT = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("PENPAL_TEST_MODEL", PROJECT / "models" / "penpal.tar.gz"))
 READER = "two-machines-reader"
+CONVERSATION = namespaced("rest", READER)  # what Rasa keys the conversation by
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
@@ -147,8 +149,8 @@ def test_one_conversation_survives_losing_one_of_two_instances(
     # (a SIGKILL a few milliseconds after a reply loses that turn's last events in
     # RabbitMQ, never in the tracker store): the machine dies once they are out.
     tracker_url, queue = stores["PENPAL_TRACKER_STORE_URL"], stores["PENPAL_RABBITMQ_QUEUE"]
-    before_crash = len(stored_events(tracker_url, READER))
-    published = consume(queue, READER, before_crash, wait_seconds=60)
+    before_crash = len(stored_events(tracker_url, CONVERSATION))
+    published = consume(queue, CONVERSATION, before_crash, wait_seconds=60)
     assert len(published) == before_crash
     first.crash()
     with pytest.raises(requests.ConnectionError):
@@ -158,7 +160,7 @@ def test_one_conversation_survives_losing_one_of_two_instances(
     say(second, "/session_start")
     assert any("Welcome back, Priya" in reply for reply in say(second, "hello"))
 
-    events = stored_events(tracker_url, READER)
+    events = stored_events(tracker_url, CONVERSATION)
     stored_turns = turns(events)
     messages = [message for message, _ in stored_turns]
     assert messages[:3] == ["hello!", "call me Priya", "yes"]
@@ -168,5 +170,5 @@ def test_one_conversation_survives_losing_one_of_two_instances(
     ]
     assert dict(stored_turns) == replies
 
-    published += consume(queue, READER, len(events) - before_crash, wait_seconds=60)
+    published += consume(queue, CONVERSATION, len(events) - before_crash, wait_seconds=60)
     assert [summary(e) for e in published] == [summary(e) for e in events]
