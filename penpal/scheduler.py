@@ -29,6 +29,7 @@ from penpal.privacy import (
     purge_expired,
     tracker_store_url,
 )
+from penpal.privacy.broker import erasure_notices
 from penpal.push import RasaPusher
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ def tick(db: Database, purge: bool = False) -> None:
         log.error("scheduler: %s", error)
         return
     jobs = [("feed sync", lambda: _sync_feeds(db, config)),
-            ("conversation erasure", lambda: erase_conversations(tracker_store_url(), db)),
+            ("conversation erasure", lambda: erase_conversations(
+                tracker_store_url(), db, notices=erasure_notices())),
             ("event feeds", lambda: sync_event_feeds(db, config.events)),
             ("event notices", lambda: send_event_notices(db)),
             ("newsletter outbox", lambda: newsletter_for(db, config).deliver_due()),

@@ -11,6 +11,7 @@ import typer
 from penpal.config import ConfigError, load_config
 from penpal.console import ConfigOption, console
 from penpal.db import Database, database_url
+from penpal.privacy.broker import erasure_notices
 from penpal.privacy.erasure import forget_reader
 from penpal.privacy.export import export_reader
 from penpal.privacy.lookup import AmbiguousReader, resolve_reader
@@ -53,7 +54,7 @@ def _erase_history(db: Database, queued: int) -> int:
     if queued:
         with console.status("Erasing conversation history..."):
             time.sleep(DEFAULT_GRACE_SECONDS)
-    return erase_conversations(tracker_store_url(), db)
+    return erase_conversations(tracker_store_url(), db, notices=erasure_notices())
 
 
 @privacy_app.command("export")
@@ -116,5 +117,6 @@ def erase_now(
     ),
 ) -> None:
     """Erase the conversation history of forgotten readers from Rasa's tracker store now."""
-    events = erase_conversations(tracker_store_url(), Database(database_url()), grace_seconds)
+    events = erase_conversations(tracker_store_url(), Database(database_url()), grace_seconds,
+                                 notices=erasure_notices())
     console.print(f"Conversation events erased: {events}.")

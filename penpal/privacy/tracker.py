@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from penpal.db import Database
 from penpal.db.database import make_engine
 from penpal.db.models import PendingErasure
+from penpal.privacy.broker import ErasureNotices
 from penpal.privacy.clock import utc_now
 from penpal.privacy.upsert import insert_for
 
@@ -63,12 +64,14 @@ def erase_conversations(
     db: Database,
     grace_seconds: float = DEFAULT_GRACE_SECONDS,
     now: datetime | None = None,
+    notices: ErasureNotices | None = None,
 ) -> int:
     """Erase the tracker events of every request older than ``grace_seconds``.
 
     Returns the number of events deleted. Idempotent: a request is removed only
-    after its events are gone. Without an ``events`` table (Rasa never ran
-    against that database) nothing happens and the requests wait.
+    after its events are gone and, with ``notices`` (an event broker), after the
+    broker confirmed the erasure notices. Without an ``events`` table (Rasa
+    never ran against that database) nothing happens and the requests wait.
     """
     cutoff = utc_now(now) - timedelta(seconds=grace_seconds)
     with db.session() as session:
@@ -89,6 +92,8 @@ def erase_conversations(
             )
     finally:
         engine.dispose()
+    if notices is not None:
+        notices.publish(due)  # raises when the broker is down: the requests stay
     with db.session() as session:
         for batch in _batches(due):
             session.execute(delete(PendingErasure).where(
