@@ -14,20 +14,21 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install lock train run shell test lint bench clean
+.PHONY: help install lock train run shell test lint bench clean timings-reset
 
 help:
 	@echo "make run    install, train if needed, set up the demo writer and start Penpal"
 	@echo "make shell  talk to Penpal in the terminal (rasa shell + action server)"
 	@echo "make test   install and run every check (lint, data, stories, pytest)"
 	@echo "make bench  recommender quality and latency, reply latency against a bare Rasa bot,"
-	@echo "            throughput of one vs two Rasa instances (PostgreSQL + Redis)"
+	@echo "            throughput of one vs two Rasa instances (PostgreSQL + Redis),"
+	@echo "            other readers' latency while one sender floods"
 	@echo "make lock   re-resolve requirements.in into requirements.lock"
 
 $(STAMP): requirements.lock pyproject.toml
 	@python=$$(scripts/find-python310) || exit 1; \
 	if [ ! -x $(BIN)/python ]; then echo "creating $(VENV) with $$python"; "$$python" -m venv $(VENV); fi
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	scripts/timed install $(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
@@ -51,7 +52,7 @@ lock:
 	rm -rf $$tmp
 
 $(MODEL): $(STAMP) $(TRAIN_INPUTS)
-	$(BIN)/rasa train --domain domain --fixed-model-name penpal --out models
+	scripts/timed train $(BIN)/rasa train --domain domain --fixed-model-name penpal --out models
 	@touch $@
 
 train: $(MODEL)
@@ -65,20 +66,26 @@ shell: $(MODEL)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(MODEL) $(WEB_DEPS)
-	$(BIN)/ruff check .
-	$(BIN)/pip check
-	$(BIN)/rasa data validate --domain domain --fail-on-warnings
-	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
-	    --fail-on-prediction-errors --out results/core
-	scripts/ensure-browser
-	$(BIN)/pytest
+# Each stage is timed (scripts/timed); the table is printed at the end.
+test: timings-reset $(MODEL) $(WEB_DEPS)
+	scripts/timed lint $(BIN)/ruff check .
+	scripts/timed "pip check" $(BIN)/pip check
+	scripts/timed "rasa data validate" $(BIN)/rasa data validate --domain domain --fail-on-warnings
+	scripts/timed "story tests" $(BIN)/rasa test core --model $(MODEL) \
+	    --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
+	scripts/timed browser scripts/ensure-browser
+	scripts/timed pytest $(BIN)/pytest
+	@scripts/timed --summary
+
+timings-reset:
+	@scripts/timed --reset
 
 bench: $(MODEL)
 	$(BIN)/python bench/recommend_quality.py
 	$(BIN)/python bench/recommend_latency.py
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/flood.py
 
 clean:
 	rm -rf results .pytest_cache .rasa
