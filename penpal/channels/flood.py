@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 SLOW_DOWN = ("You're sending messages faster than I can read them. "
              "Please wait a few seconds, then send your message again.")
-# A flooding conversation on a pushing channel is told once a minute, not per message.
+# A flooding conversation is told (and logged) once a minute, not per message.
 NOTICE_INTERVAL_SECONDS = 60.0
 REMEMBERED_NOTICES = 10_000
 
@@ -43,6 +43,7 @@ class FloodGate:
     def __init__(self) -> None:
         self._limits: Limits | None = None
         self._told: OrderedDict[str, float] = OrderedDict()
+        self._logged: OrderedDict[str, float] = OrderedDict()
 
     async def start(self, _: Sanic | None = None, __: object = None) -> None:
         if self._limits is None:
@@ -57,7 +58,7 @@ class FloodGate:
         if self._limits is None:
             return ALLOWED
         decision = await self._limits.per_sender.allow(conversation_id)
-        if not decision.allowed:
+        if not decision.allowed and _once_a_minute(self._logged, conversation_id):
             log.info("a conversation on %s is over its message rate; told to slow down",
                      conversation_id.partition(":")[0] or "an unknown channel")
         return decision
@@ -66,23 +67,33 @@ class FloodGate:
         """The client address's decision (the reader's, where a proxy is configured)."""
         if self._limits is None:
             return ALLOWED
-        decision = await self._limits.per_address.allow(request.remote_addr or request.ip)
-        if not decision.allowed:
+        address = request.remote_addr or request.ip
+        decision = await self._limits.per_address.allow(address)
+        if not decision.allowed and _once_a_minute(self._logged, address):
             log.info("%s %s: a client address is over its request rate; refused",
                      request.method, request.path[:64])
         return decision
 
     def should_tell(self, conversation_id: str, now: float | None = None) -> bool:
         """Whether to tell a refused conversation to slow down (once a minute at most)."""
-        moment = time.monotonic() if now is None else now
-        told = self._told.get(conversation_id)
-        if told is not None and moment - told < NOTICE_INTERVAL_SECONDS:
-            return False
-        self._told[conversation_id] = moment
-        self._told.move_to_end(conversation_id)
-        while len(self._told) > REMEMBERED_NOTICES:
-            self._told.popitem(last=False)
-        return True
+        return _once_a_minute(self._told, conversation_id, now)
+
+
+def _once_a_minute(memory: OrderedDict[str, float], key: str, now: float | None = None) -> bool:
+    """True for ``key`` at most once a minute (``memory`` keeps the last times, bounded).
+
+    Refusals are told to the reader, and logged, this often: a flood must not
+    turn into a flood of messages or log lines.
+    """
+    moment = time.monotonic() if now is None else now
+    last = memory.get(key)
+    if last is not None and moment - last < NOTICE_INTERVAL_SECONDS:
+        return False
+    memory[key] = moment
+    memory.move_to_end(key)
+    while len(memory) > REMEMBERED_NOTICES:
+        memory.popitem(last=False)
+    return True
 
 
 def too_many(decision: Decision, message: str = SLOW_DOWN) -> HTTPResponse:

@@ -169,7 +169,7 @@ class PenpalSocketIOInput(SocketIOInput):
         async def handle_message(sid: str, data: Any) -> None:
             text = data.get("message") if isinstance(data, dict) else None
             if not isinstance(text, str):
-                log.info("socket.io message without text; ignored")
+                log.debug("socket.io message without text; ignored")
                 return
             if self.session_persistence:
                 session = await sio.get_session(sid, namespace=namespace)
@@ -207,6 +207,8 @@ class PenpalSocketIOInput(SocketIOInput):
 
         Browsers do not apply CORS to WebSockets, so the server checks.
         """
+        if not origin:  # not a browser page (python-engineio also asks when building headers)
+            return True
         hosts = [environ.get("HTTP_HOST", ""), environ.get("HTTP_X_FORWARDED_HOST", "")]
         if origin_allowed(origin, [host for host in hosts if host], self.allowed_origins):
             return True
