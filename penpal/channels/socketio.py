@@ -26,7 +26,7 @@ import json
 import logging
 import os
 import re
-import uuid
+import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,7 @@ class SessionIds:
         return hmac.new(self._key, random_part.encode(), hashlib.sha256).hexdigest()[:32]
 
     def issue(self) -> str:
-        random_part = uuid.uuid4().hex
+        random_part = secrets.token_hex(16)
         return random_part + self._mac(random_part)
 
     def issued(self, session_id: object) -> bool:

@@ -18,6 +18,7 @@ import socketio
 
 from penpal.server_secrets import ACTION_SECRET_HEADER, shared_secret
 from tests.channels.conftest import Channels
+from tests.channels.test_socketio import close
 from tests.channels.test_telegram import post as telegram_post
 from tests.channels.test_telegram import sent_to, text_update
 
@@ -213,7 +214,7 @@ def _connect(url: str, origin: str | None) -> bool:
                                  socketio_path="/socket.io", wait_timeout=10)
         except socketio.exceptions.ConnectionError:
             return False
-        await client.disconnect()
+        await close(client)
         return True
 
     return asyncio.run(attempt())

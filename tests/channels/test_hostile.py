@@ -25,6 +25,7 @@ from penpal.channels.flood import SLOW_DOWN
 from penpal.server_secrets import ACTION_SECRET_HEADER, shared_secret
 from tests.channels.conftest import SLACK_SIGNING_SECRET, TELEGRAM_SECRET, Channels
 from tests.channels.test_slack import message_event
+from tests.channels.test_socketio import close
 from tests.channels.test_telegram import text_update
 
 pytestmark = pytest.mark.e2e
@@ -243,7 +244,7 @@ def test_odd_web_chat_messages_are_ignored_or_answered(channels: Channels, data:
                 answers.append(await asyncio.wait_for(replies.get(), 60))
             return answers
         finally:
-            await client.disconnect()
+            await close(client)
 
     answers = asyncio.run(scenario())  # the next message is answered (or this times out)
     assert not any(SLOW_DOWN in (answer.get("text") or "") for answer in answers)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,15 @@ from tests.channels.conftest import Channels
 
 pytestmark = pytest.mark.e2e
 WAIT_SECONDS = 60
+CLOSE_SECONDS = 10
+
+
+async def close(client: socketio.AsyncClient) -> None:
+    """Disconnect, without waiting forever: python-engineio's polling client can hang
+    in disconnect (its read loop waits on a long poll). The server's side is checked
+    by the tests; a client that cannot say goodbye in time is left to be dropped."""
+    with suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(client.disconnect(), CLOSE_SECONDS)
 
 
 @dataclass
@@ -74,7 +83,7 @@ async def web_chat(url: str, session_id: str | None = None) -> AsyncIterator[Web
             await asyncio.wait_for(history_arrived.wait(), WAIT_SECONDS)
         yield chat
     finally:
-        await client.disconnect()
+        await close(client)
 
 
 def test_a_reconnected_session_keeps_its_conversation(channels: Channels) -> None:
@@ -160,7 +169,7 @@ def test_only_session_ids_it_handed_out_are_taken_back(channels: Channels) -> No
             first = await asyncio.wait_for(replies.get(), WAIT_SECONDS)
             return session_id, first
         finally:
-            await client.disconnect()
+            await close(client)
 
     session_id, first = asyncio.run(scenario())
     assert session_id != "someone-else" and len(session_id) == 64
@@ -191,13 +200,8 @@ def test_a_well_formed_session_id_it_never_issued_gets_a_fresh_one(
             await client.emit("session_request", {"session_id": claimed})
             return await asyncio.wait_for(confirmed.get(), WAIT_SECONDS)
         finally:
-            await client.disconnect()
+            await close(client)
 
     issued = asyncio.run(scenario())
-    assert issued != claimed and len(issued) == 64
-
-    async def reclaim() -> str:  # an id it did issue is taken back
-        async with web_chat(channels.stack.rasa_url, issued) as again:
-            return again.session_id
-
-    assert asyncio.run(reclaim()) == issued
+    assert issued != claimed and len(issued) == 64  # one it did issue is taken back:
+    # test_a_reconnected_session_keeps_its_conversation
