@@ -160,12 +160,13 @@ def test_an_unknown_subject_is_admitted_with_the_known_topics(stack: Stack) -> N
     assert "couldn't find anything" in replies and "worldbuilding" in replies
 
 
-def tracker_events(workdir: Path, sender: str) -> int:
+def tracker_events(workdir: Path, conversation_id: str) -> int:
     tracker_db = Database(f"sqlite:///{workdir / 'tracker.db'}")
     try:
         with tracker_db.engine.connect() as connection:
             return connection.execute(
-                text("SELECT count(*) FROM events WHERE sender_id = :sender"), {"sender": sender}
+                text("SELECT count(*) FROM events WHERE sender_id = :conversation"),
+                {"conversation": conversation_id},
             ).scalar_one()
     finally:
         tracker_db.dispose()
@@ -184,13 +185,13 @@ def test_a_reader_sees_exports_and_erases_their_data(stack: Stack, workdir: Path
     assert "Radu" in export.text and "reader-zoe" in export.text
 
     assert "erase everything" in " ".join(texts(stack.say("reader-zoe", "forget me")))
-    assert tracker_events(workdir, "reader-zoe") > 0
+    assert tracker_events(workdir, "rest:reader-zoe") > 0
     assert "erased everything" in " ".join(texts(stack.say("reader-zoe", "yes")))
     assert requests.get(f"{stack.rasa_url}/export/{token}", timeout=10).status_code == 404
     deadline = time.monotonic() + 30
-    while tracker_events(workdir, "reader-zoe") and time.monotonic() < deadline:
+    while tracker_events(workdir, "rest:reader-zoe") and time.monotonic() < deadline:
         time.sleep(1)
-    assert tracker_events(workdir, "reader-zoe") == 0
+    assert tracker_events(workdir, "rest:reader-zoe") == 0
     assert "Radu" not in " ".join(texts(stack.say("reader-zoe", "what do you know about me?")))
 
 

@@ -95,7 +95,8 @@ def test_full_event_waitlist_then_promotion_is_told(stack: Stack, app_db: Databa
     with app_db.session() as session:
         small = session.execute(select(Event).where(Event.capacity == 3)).scalar_one()
     for number in range(3):
-        rsvp(app_db, f"x{number}", "rest", small.id, f"Guest {number}",
+        # Their conversations over REST, as Rasa keys them.
+        rsvp(app_db, f"rest:x{number}", "rest", small.id, f"Guest {number}",
              f"g{number}@example.org", [24.0, 1.0])
     assert "Baltic folklore" in said(stack, "bob", "any readings in Berlin?")
     said(stack, "bob", "sign me up for the first one")
