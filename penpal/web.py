@@ -1,4 +1,4 @@
-"""HTTP routes Penpal adds to the action server (Sanic, no Rasa imports).
+"""HTTP routes of the links in messages (Sanic, no Rasa imports; served on Rasa's port).
 
 - ``/r/<token>``: a recommendation link. It records the click (so
   click-through can be measured) and redirects the reader to the item.

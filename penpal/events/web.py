@@ -1,4 +1,4 @@
-"""``/events/<id>.ics``: an event as a calendar file, served by the action server."""
+"""``/events/<id>.ics``: an event as a calendar file, a link served on Rasa's public port."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The links in newsletter emails, served by the action server (Sanic, no Rasa imports).
+"""The links in newsletter emails, served on Rasa's public port (Sanic, no Rasa imports).
 
 - ``GET /newsletter/confirm/<token>``: double opt-in; the subscription becomes active.
 - ``GET /newsletter/unsubscribe/<token>``: a page with one button (mail scanners
