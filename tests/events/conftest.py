@@ -19,7 +19,7 @@ import pytest
 
 from penpal.db import Database
 from penpal.events import EventRecord, EventView, add_event
-from tests.catalog.conftest import FeedServer
+from tests.catalog.conftest import FeedServer, feed_server  # noqa: F401 (a fixture)
 from tests.support.servers import send_json, serving
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -88,10 +88,3 @@ def server() -> Iterator[str]:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
-@pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
-    """A real HTTP server on loopback serving what a test gives it, hostile resources too."""
-    server = FeedServer()
-    server.start()
-    yield server
-    server.stop()

@@ -164,7 +164,7 @@ def test_an_ics_that_says_it_is_too_large_is_refused_before_it_is_read(
                       {"Content-Type": ICS, "Content-Length": str(50 * MAX_BYTES)})
     feed_server.serve_hostile("/tour.ics", hostile)
     elapsed = fails_safely(db, tour, r"/tour.ics is larger than 5 MB \(it says 250 MB\)$")
-    assert elapsed < 2
+    assert elapsed < 8  # stopped by the cap, well before the 10 s deadline
     assert hostile.sent < MAX_BYTES
 
 
@@ -176,7 +176,7 @@ def test_an_ics_without_length_or_end_is_cut_off_at_the_cap(
                       {"Content-Type": ICS, "Transfer-Encoding": "chunked"}, chunked=True)
     feed_server.serve_hostile("/tour.ics", hostile)
     elapsed = fails_safely(db, tour, r"/tour.ics is larger than 5 MB$")
-    assert elapsed < 2
+    assert elapsed < 8  # stopped by the cap, well before the 10 s deadline
     assert MAX_BYTES < hostile.sent < 2 * MAX_BYTES
 
 
@@ -193,7 +193,7 @@ def test_an_ics_gzip_bomb_stops_at_the_cap_on_the_inflated_bytes(
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert elapsed < 2
+    assert elapsed < 8  # stopped by the cap, well before the 10 s deadline
     assert peak < 2 * MAX_BYTES
     assert hostile.sent < hostile.total / 10
 
@@ -210,7 +210,7 @@ def test_an_ics_slow_drip_is_cut_off_at_the_deadline(
     hostile = Hostile(endless(b" "), {"Content-Type": ICS}, pause=0.25, drip_head=drip_head)
     feed_server.serve_hostile("/tour.ics", hostile)
     elapsed = fails_safely(db, tour, reason, timeout=1)
-    assert 0.9 < elapsed < 2
+    assert 0.9 < elapsed < 5  # at the 1 s deadline, not never
 
 
 @pytest.mark.hostile("event feeds")
@@ -297,12 +297,12 @@ def test_what_penpal_does_not_read_is_not_parsed_and_the_rest_is_bounded(
     feed_server.serve("/tour.ics", calendar(vevent("good@example"), todo * 40_000), ICS)
     started = time.monotonic()
     assert import_source(db, tour, "Europe/London").new == 1
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 5  # dropped unread: parsing them takes far longer
     feed_server.serve("/tour.ics", calendar(vevent("busy@example", **{
         f"X-NOTE-{number}": "noted" for number in range(MAX_PARTS)})), ICS)
     elapsed = fails_safely(db, tour, f"^the calendar has more than {MAX_PARTS} properties and "
                                      r"parameters \(counting its first 500 events only\)$")
-    assert elapsed < 1
+    assert elapsed < 5
 
 
 @pytest.mark.hostile("event feeds")
