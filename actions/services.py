@@ -10,20 +10,15 @@ from __future__ import annotations
 from functools import cache
 
 from penpal.config import PenpalConfig, current_config
-from penpal.db import Database, database_url
+from penpal.db import Database, database_at, database_url, shared_database
 from penpal.handoff import HandoffDesk
 from penpal.notify import WriterNotifier
 from penpal.readers import Readers
 from penpal.recommend.service import RecommendationService
 
 
-@cache
-def _database(url: str) -> Database:
-    return Database(url)
-
-
 def database() -> Database:
-    return _database(database_url())
+    return shared_database()
 
 
 def config() -> PenpalConfig:
@@ -32,7 +27,7 @@ def config() -> PenpalConfig:
 
 @cache
 def _recommendations(url: str) -> RecommendationService:
-    return RecommendationService(_database(url))
+    return RecommendationService(database_at(url))
 
 
 def recommendations() -> RecommendationService:

@@ -17,7 +17,6 @@ routes at the server's root.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import cache
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -26,7 +25,7 @@ from sanic.blueprint_group import BlueprintGroup
 
 from penpal.channels.flood import refuse_flooding_address
 from penpal.config import current_config
-from penpal.db import Database, database_url
+from penpal.db import shared_database
 from penpal.events import calendar_file
 from penpal.events.web import events_routes
 from penpal.newsletter import newsletter_for
@@ -36,27 +35,18 @@ from penpal.recommend.service import RecommendationService
 from penpal.web import penpal_routes
 
 
-@cache
-def _database(url: str) -> Database:
-    return Database(url)
-
-
-def _db() -> Database:
-    return _database(database_url())
-
-
 def _record_click(token: str) -> str | None:
     # Recording a click reads and writes rows only: no recommendation index is built.
-    return RecommendationService(_db()).click(token)
+    return RecommendationService(shared_database()).click(token)
 
 
 def _calendar(event_id: int) -> bytes | None:
     config = current_config()
-    return calendar_file(_db(), event_id, str(config.public_url), config.writer.name)
+    return calendar_file(shared_database(), event_id, str(config.public_url), config.writer.name)
 
 
 def _newsletter():  # built per request: penpal.yml edits apply at once
-    return newsletter_for(_db(), current_config())
+    return newsletter_for(shared_database(), current_config())
 
 
 def link_routes() -> BlueprintGroup:
@@ -64,7 +54,7 @@ def link_routes() -> BlueprintGroup:
     group = Blueprint.group(
         penpal_routes(
             record_click=_record_click,
-            export_for_token=lambda token: export_for_token(_db(), token),
+            export_for_token=lambda token: export_for_token(shared_database(), token),
         ),
         events_routes(_calendar),
         newsletter_routes(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from sqlalchemy import create_engine, event
@@ -16,6 +17,17 @@ DEFAULT_DATABASE_URL = "sqlite:///penpal.db"
 
 def database_url() -> str:
     return os.environ.get("PENPAL_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+@cache
+def database_at(url: str) -> Database:
+    """One Database (one connection pool) per URL for the whole process."""
+    return Database(url)
+
+
+def shared_database() -> Database:
+    """The process's database at PENPAL_DATABASE_URL."""
+    return database_at(database_url())
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
