@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 from pydantic import AnyHttpUrl, BaseModel, EmailStr, Field, HttpUrl, ValidationError, validator
 
+from penpal.db.models import ITEM_KINDS
+
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_PATH = Path("penpal.yml")
@@ -26,6 +28,12 @@ _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # The FAQ topics readers can ask about; each has an intent ``faq_<topic>`` in
 # the NLU data, and its answer comes from ``faq.<topic>`` in penpal.yml.
 FAQ_TOPICS = ("bio", "books", "buy", "contact", "press")
+NEWSLETTER_PROVIDERS = ("smtp", "mailchimp", "buttondown")
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    """A pattern that matches exactly one of ``values``."""
+    return "^(" + "|".join(re.escape(value) for value in values) + ")$"
 
 
 class ConfigError(Exception):
@@ -45,7 +53,7 @@ class Link(_Strict):
 
 class Book(_Strict):
     title: str = Field(..., min_length=1)
-    year: int | None = Field(None, ge=1000, le=3000)
+    year: int | None = Field(default=None, ge=1000, le=3000)
     summary: str = ""
     buy_links: list[Link] = Field(default_factory=list)
 
@@ -63,23 +71,23 @@ class HandoffSettings(_Strict):
     webhook_url: AnyHttpUrl | None = None
     email: EmailStr | None = None
     smtp_host: str = "localhost"
-    smtp_port: int = Field(25, ge=1, le=65535)
-    smtp_sender: EmailStr = "penpal@localhost"  # type: ignore[assignment]
-    reply_within: str = Field("a few days", min_length=1)
-    timeout_seconds: float = Field(5.0, gt=0, le=60)
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: EmailStr = Field(default="penpal@localhost")
+    reply_within: str = Field(default="a few days", min_length=1)
+    timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
 
 class Feed(_Strict):
     """A feed of the writer's work that Penpal keeps in sync."""
 
     url: AnyHttpUrl
-    kind: str = Field("article", regex="^(article|book|episode|video)$")
+    kind: str = Field(default="article", regex=_one_of(ITEM_KINDS))
     topics: list[str] = Field(default_factory=list)  # added to every item of the feed
 
 
 class CatalogSettings(_Strict):
     feeds: list[Feed] = Field(default_factory=list)
-    sync_minutes: int = Field(60, ge=5, le=10080)
+    sync_minutes: int = Field(default=60, ge=5, le=10080)
 
 
 class EventsSettings(_Strict):
@@ -87,7 +95,7 @@ class EventsSettings(_Strict):
 
     reminder_hours: list[float] = Field(default_factory=lambda: [24.0, 1.0])
     feeds: list[AnyHttpUrl] = Field(default_factory=list)  # ICS URLs
-    sync_minutes: int = Field(60, ge=5, le=10080)
+    sync_minutes: int = Field(default=60, ge=5, le=10080)
     timezone: str = "UTC"  # for events whose times carry no zone
 
     @validator("reminder_hours", each_item=True)
@@ -107,9 +115,6 @@ class EventsSettings(_Strict):
         return name
 
 
-NEWSLETTER_PROVIDERS = ("smtp", "mailchimp", "buttondown")
-
-
 class MailchimpSettings(_Strict):
     api_key: str | None = None  # ends with the data centre, e.g. "...-us21"
     list_id: str | None = None
@@ -118,27 +123,27 @@ class MailchimpSettings(_Strict):
 
 class ButtondownSettings(_Strict):
     api_key: str | None = None
-    base_url: AnyHttpUrl = "https://api.buttondown.email"  # type: ignore[assignment]
+    base_url: AnyHttpUrl = Field(default="https://api.buttondown.email")
 
 
 class NewsletterSettings(_Strict):
     """The newsletter: where the list is kept, and how readers join it."""
 
-    provider: str = Field("smtp", regex="^(smtp|mailchimp|buttondown)$")
-    sender: EmailStr = "newsletter@localhost"  # type: ignore[assignment]
+    provider: str = Field(default="smtp", regex=_one_of(NEWSLETTER_PROVIDERS))
+    sender: EmailStr = Field(default="newsletter@localhost")
     smtp_host: str = "localhost"
-    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
     frequencies: list[str] = Field(default_factory=lambda: ["weekly", "monthly"], min_items=1)
-    link_expiry_hours: int = Field(48, ge=1, le=24 * 30)
+    link_expiry_hours: int = Field(default=48, ge=1, le=24 * 30)
     consent_text: str = Field(
-        "I'd like to receive the newsletter by email. I can unsubscribe at any time.",
+        default="I'd like to receive the newsletter by email. I can unsubscribe at any time.",
         min_length=1,
     )
-    timeout_seconds: float = Field(10.0, gt=0, le=60)
-    retries: int = Field(3, ge=0, le=10)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    retries: int = Field(default=3, ge=0, le=10)
     mailchimp: MailchimpSettings = Field(default_factory=MailchimpSettings)
     buttondown: ButtondownSettings = Field(default_factory=ButtondownSettings)
 
@@ -162,7 +167,7 @@ class NewsletterSettings(_Strict):
 class FollowSettings(_Strict):
     """Topic follows: how many new-item notices a reader gets at most per day."""
 
-    max_notices_per_day: int = Field(3, ge=1, le=100)
+    max_notices_per_day: int = Field(default=3, ge=1, le=100)
 
 
 class PenpalConfig(_Strict):
@@ -178,7 +183,7 @@ class PenpalConfig(_Strict):
     events: EventsSettings = Field(default_factory=EventsSettings)
     # Where readers reach the links in Penpal's messages: the Rasa server's public
     # address (penpal.channels.links serves them there).
-    public_url: AnyHttpUrl = "http://localhost:5005"  # type: ignore[assignment]
+    public_url: AnyHttpUrl = Field(default="http://localhost:5005")
 
     @validator("faq")
     def _every_faq_topic_answered(cls, faq: dict[str, str]) -> dict[str, str]:

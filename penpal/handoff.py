@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from penpal.contact import ContactRoute
 from penpal.db import Database
-from penpal.db.models import HandoffRequest, utcnow
+from penpal.db.clock import utcnow
+from penpal.db.models import HandoffRequest, HandoffStatus
 from penpal.notify import NotificationError, WriterNotifier
 from penpal.readers import reader_for_conversation, record_consent
 
@@ -89,7 +90,7 @@ class HandoffDesk:
         """Notify the writer of every request not yet delivered: (sent, failed)."""
         with self._db.session() as session:
             pending = session.execute(
-                select(HandoffRequest.id).where(HandoffRequest.status == "pending")
+                select(HandoffRequest.id).where(HandoffRequest.status == HandoffStatus.PENDING)
             ).scalars().all()
         sent = sum(self._notify(request_id) for request_id in pending)
         return sent, len(pending) - sent
@@ -109,7 +110,7 @@ class HandoffDesk:
             return False
         with self._db.session() as session:
             request = session.get(HandoffRequest, request_id, with_for_update=True)
-            if request is None or request.status != "pending":
+            if request is None or request.status != HandoffStatus.PENDING:
                 return request is not None
             request.notify_attempts += 1
             try:
@@ -118,7 +119,7 @@ class HandoffDesk:
                 log.warning("handoff %s: writer not notified yet (attempt %s)",
                             request_id, request.notify_attempts)
                 return False
-            request.status = "notified"
+            request.status = HandoffStatus.NOTIFIED
             request.notified_at = utcnow()
         log.info("handoff %s: writer notified", request_id)
         return True

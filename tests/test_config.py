@@ -69,3 +69,19 @@ def test_edits_apply_live_and_a_broken_edit_keeps_the_last_good(config_path: Pat
     assert current_config().faq["bio"] == "Mira now writes cookbooks."
     config_path.write_text("writer: [broken\n")
     assert current_config().faq["bio"] == "Mira now writes cookbooks."
+
+
+def test_allowed_kinds_and_providers_come_from_the_shared_constants() -> None:
+    from pydantic import ValidationError
+
+    from penpal.config import NEWSLETTER_PROVIDERS, Feed, NewsletterSettings
+    from penpal.db.models import ITEM_KINDS
+
+    for kind in ITEM_KINDS:
+        assert Feed(url="https://example.org/feed", kind=kind).kind == kind
+    with pytest.raises(ValidationError):
+        Feed(url="https://example.org/feed", kind="podcast")
+    NewsletterSettings(provider="smtp")
+    assert set(NEWSLETTER_PROVIDERS) == {"smtp", "mailchimp", "buttondown"}
+    with pytest.raises(ValidationError):
+        NewsletterSettings(provider="sendgrid")

@@ -6,15 +6,15 @@ from penpal.catalog.lookup import topic_lookup_yaml, write_topic_lookup
 from penpal.catalog.queries import catalog_items, topics_in_catalog
 from penpal.catalog.records import Defaults, ItemRecord, RawEntry, Rejection, build_records
 from penpal.catalog.state import FeedCheck, feed_check
-from penpal.catalog.store import ImportSummary, store_records
+from penpal.catalog.store import CatalogImportSummary, store_records
 from penpal.catalog.sync import FeedResult, sync_feeds
 
 __all__ = [
+    "CatalogImportSummary",
     "Defaults",
     "FeedCheck",
     "FeedResult",
     "ImportFailed",
-    "ImportSummary",
     "ItemRecord",
     "RawEntry",
     "Rejection",

@@ -17,17 +17,19 @@ from penpal.catalog.fetch import DEFAULT_TIMEOUT
 from penpal.catalog.importer import import_source
 from penpal.catalog.lookup import write_topic_lookup
 from penpal.catalog.queries import catalog_items
-from penpal.catalog.store import ImportSummary
+from penpal.catalog.store import CatalogImportSummary
 from penpal.catalog.sync import sync_feeds
 from penpal.config import DEFAULT_CONFIG_PATH
 from penpal.console import app_database, console, writer_config
 from penpal.db.models import ITEM_KINDS
 
 content_app = typer.Typer(help="Your catalogue: import, sync, list.", no_args_is_help=True)
+# Built from ITEM_KINDS, the one list of kinds; mypy sees no members in an Enum() not
+# written out as literals, so members are looked up by name: Kind["article"].
 Kind = Enum("Kind", {kind: kind for kind in ITEM_KINDS}, type=str)  # type: ignore[misc]
 
 
-def _print_summary(summary: ImportSummary) -> None:
+def _print_summary(summary: CatalogImportSummary) -> None:
     if summary.not_modified:
         console.print("Not modified since the last import (HTTP 304): nothing to do.")
         return
@@ -47,7 +49,7 @@ def import_command(
     source: Annotated[str, typer.Argument(
         help="An http(s) URL or a file: .csv, .json, else an RSS or Atom feed.")],
     kind: Annotated[Kind, typer.Option(
-        "--kind", "-k", help="Kind of the entries that do not say.")] = Kind.article,
+        "--kind", "-k", help="Kind of the entries that do not say.")] = Kind["article"],
     topics: Annotated[list[str] | None, typer.Option(
         "--topic", "-t", help="A topic added to every entry (repeatable).")] = None,
     timeout: Annotated[float, typer.Option(

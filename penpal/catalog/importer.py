@@ -12,7 +12,7 @@ from penpal.catalog.normalize import clean_topics
 from penpal.catalog.parsers import detect_format, parse
 from penpal.catalog.records import Defaults, ItemRecord, Rejection, build_records
 from penpal.catalog.state import FeedCheck, feed_check, record_failure, record_success
-from penpal.catalog.store import ImportSummary, Progress, store_records
+from penpal.catalog.store import CatalogImportSummary, Progress, store_records
 from penpal.db import Database
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def import_source(
     topics: Iterable[str] = (),
     timeout: float = DEFAULT_TIMEOUT,
     progress: Progress | None = None,
-) -> ImportSummary:
+) -> CatalogImportSummary:
     """Import an http(s) URL or a file path; the format comes from the extension or content."""
     if is_url(source):
         return import_url(db, source, kind=kind, topics=topics, timeout=timeout,
@@ -47,7 +47,7 @@ def import_file(
     kind: str = "article",
     topics: Iterable[str] = (),
     progress: Progress | None = None,
-) -> ImportSummary:
+) -> CatalogImportSummary:
     """Import a CSV, JSON, RSS or Atom file; its path as given is the items' source."""
     try:
         with Path(path).open("rb") as file:
@@ -69,7 +69,7 @@ def import_url(
     timeout: float = DEFAULT_TIMEOUT,
     conditional: bool = True,
     progress: Progress | None = None,
-) -> ImportSummary:
+) -> CatalogImportSummary:
     """Fetch and import ``url``; the outcome is recorded in its FeedState row.
 
     With ``conditional`` the last ETag / Last-Modified are sent, and a 304 returns a
@@ -81,7 +81,7 @@ def import_url(
         _check_source(url)
         fetched = fetch(url, etag=last.etag, last_modified=last.last_modified, timeout=timeout)
         if fetched.content is None:
-            summary = ImportSummary(source=url, not_modified=True)
+            summary = CatalogImportSummary(source=url, not_modified=True)
         else:
             records, rejected = read_records(fetched.content, url, kind=kind, topics=topics,
                                              content_type=fetched.content_type)
@@ -121,7 +121,7 @@ def _check_source(source: str) -> None:
 def _store(
     db: Database, source: str, records: list[ItemRecord], rejected: list[Rejection],
     progress: Progress | None,
-) -> ImportSummary:
+) -> CatalogImportSummary:
     summary = store_records(db, source, records, rejected, progress)
     log.info("imported %s: %d new, %d updated, %d unchanged, %d rejected", source,
              summary.new, summary.updated, summary.unchanged, len(summary.rejected))

@@ -8,10 +8,13 @@ import math
 import re
 import time
 from collections.abc import Iterable
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
+from typing import SupportsFloat, SupportsIndex
 from urllib.parse import urlsplit
+
+from penpal.db.clock import as_utc
 
 WORDS_PER_MINUTE = 230
 MAX_TOPIC_LENGTH = 64
@@ -115,7 +118,10 @@ def whole_minutes(raw: object) -> int:
     if isinstance(raw, str):
         raw = raw.strip()
     try:
-        value = float(raw)  # type: ignore[arg-type]
+        # feeds, CSV and JSON give strings and numbers; anything else is no number of minutes
+        if not isinstance(raw, (str, SupportsFloat, SupportsIndex)):
+            raise TypeError
+        value = float(raw)
     except (TypeError, ValueError):
         raise ValueError(f"minutes must be a whole number, not {str(raw)[:40]!r}") from None
     if not math.isfinite(value) or value != int(value) or not 1 <= value <= MAX_MINUTES:
@@ -152,9 +158,7 @@ def utc_datetime(raw: object) -> datetime:
         raw = _parse_date_text(raw.strip())
     if not isinstance(raw, datetime):
         raise ValueError(f"date not understood: {str(raw)[:40]!r}")
-    if raw.tzinfo is None:
-        return raw.replace(tzinfo=timezone.utc)
-    return raw.astimezone(timezone.utc)
+    return as_utc(raw)
 
 
 def _parse_date_text(text: str) -> datetime:

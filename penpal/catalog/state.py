@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
-from penpal.catalog.normalize import utc_datetime
 from penpal.db import Database
-from penpal.db.models import FeedState, utcnow
+from penpal.db.clock import as_utc, utcnow
+from penpal.db.models import FeedState
+from penpal.db.upsert import upsert
 from penpal.fetch import Fetched
 
 MAX_ERROR = 2000
@@ -33,54 +32,37 @@ def feed_check(db: Database, url: str) -> FeedCheck:
         state = session.get(FeedState, url)
         if state is None:
             return FeedCheck(url)
-        checked_at = utc_datetime(state.checked_at) if state.checked_at else None
+        checked_at = as_utc(state.checked_at) if state.checked_at else None
         return FeedCheck(url, state.etag, state.last_modified, checked_at, state.last_error)
 
 
 def record_success(db: Database, url: str, fetched: Fetched) -> None:
     """``url`` was read (or was not modified) now; keep the validators it sent."""
-
-    def change(state: FeedState) -> None:
-        state.last_error = None
-        if not fetched.not_modified:
-            state.etag = _bounded(fetched.etag, 500)
-            state.last_modified = _bounded(fetched.last_modified, 100)
-
-    _update(db, url, change)
+    changes: dict[str, Any] = {"last_error": None}
+    if not fetched.not_modified:
+        changes["etag"] = _bounded(fetched.etag, 500)
+        changes["last_modified"] = _bounded(fetched.last_modified, 100)
+    _update(db, url, changes)
 
 
 def record_checked(db: Database, url: str) -> None:
     """``url`` was read now by an importer that sends no conditional requests (ICS feeds)."""
-
-    def change(state: FeedState) -> None:
-        state.last_error = None
-
-    _update(db, url, change)
+    _update(db, url, {"last_error": None})
 
 
 def record_failure(db: Database, url: str, error: str) -> None:
     """``url`` failed now; its validators stay, so a later success can still use them."""
-
-    def change(state: FeedState) -> None:
-        state.last_error = error[:MAX_ERROR]
-
-    _update(db, url, change)
+    _update(db, url, {"last_error": error[:MAX_ERROR]})
 
 
-def _update(db: Database, url: str, change: Callable[[FeedState], None]) -> None:
-    for attempt in range(2):  # two first fetches of a new feed may race to insert its row
-        try:
-            with db.session() as session:
-                state = session.get(FeedState, url)
-                if state is None:
-                    state = FeedState(url=url)
-                    session.add(state)
-                state.checked_at = utcnow()
-                change(state)
-            return
-        except IntegrityError:
-            if attempt:
-                raise
+def _update(db: Database, url: str, changes: dict[str, Any]) -> None:
+    """Mark ``url`` checked now with ``changes``; its row is created on the first check.
+
+    One upsert, so two first fetches of a new feed cannot race to insert the row.
+    """
+    changes = {"checked_at": utcnow(), **changes}
+    with db.session() as session:
+        upsert(session, FeedState, {"url": url, **changes}, key=[FeedState.url], changes=changes)
 
 
 def _bounded(value: str | None, limit: int) -> str | None:

@@ -7,23 +7,29 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from penpal.catalog.records import ItemRecord, Rejection
 from penpal.db import Database
-from penpal.db.models import Item, ItemTopic, utcnow
+from penpal.db.clock import utcnow
+from penpal.db.database import CONFLICTS
+from penpal.db.models import Item, ItemTopic
+from penpal.db.retry import Retry, transaction
 
 log = logging.getLogger(__name__)
 
 # Called with (entries done, entries in all) as an import goes.
 Progress = Callable[[int, int], None]
-ATTEMPTS = 3
+# A concurrent import of the same source may insert the same items first.
+LOST_RACE = Retry(CONFLICTS, 3)
 
 
 @dataclass
-class ImportSummary:
-    """What an import did. ``not_modified``: the server said nothing changed (HTTP 304)."""
+class CatalogImportSummary:
+    """What an import of catalogue items did.
+
+    ``not_modified``: the server said nothing changed (HTTP 304).
+    """
 
     source: str
     new: int = 0
@@ -40,7 +46,7 @@ def store_records(
     records: Sequence[ItemRecord],
     rejected: Sequence[Rejection] = (),
     progress: Progress | None = None,
-) -> ImportSummary:
+) -> CatalogImportSummary:
     """Insert new records, update changed ones in place, leave the rest alone.
 
     Items of the source that are no longer in it stay: a feed lists only its
@@ -50,24 +56,22 @@ def store_records(
     commits the same items first, the unique constraint on (source, external_id)
     makes this one fail; it is then retried and finds those items in place.
     """
-    attempt = 1
-    while True:
-        summary = ImportSummary(source=source, rejected=list(rejected))
-        try:
-            with db.session() as session:
-                _upsert(session, records, summary, progress)
-            return summary
-        except IntegrityError:
-            if attempt == ATTEMPTS:
-                raise
-            log.info("a concurrent import of the same source won; retrying (%d)", attempt)
-            attempt += 1
+
+    def work(session: Session) -> CatalogImportSummary:
+        summary = CatalogImportSummary(source=source, rejected=list(rejected))
+        _upsert(session, records, summary, progress)
+        return summary
+
+    def retrying(attempt: int) -> None:
+        log.info("a concurrent import of the same source won; retrying (%d)", attempt)
+
+    return transaction(db, work, LOST_RACE, on_retry=retrying)
 
 
 def _upsert(
     session: Session,
     records: Sequence[ItemRecord],
-    summary: ImportSummary,
+    summary: CatalogImportSummary,
     progress: Progress | None,
 ) -> None:
     existing = {

@@ -11,10 +11,10 @@ from penpal.catalog.errors import ImportFailed
 from penpal.catalog.fetch import DEFAULT_TIMEOUT
 from penpal.catalog.importer import import_url
 from penpal.catalog.state import feed_check, record_failure
-from penpal.catalog.store import ImportSummary
+from penpal.catalog.store import CatalogImportSummary
 from penpal.config import Feed, PenpalConfig
 from penpal.db import Database
-from penpal.db.models import utcnow
+from penpal.db.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ SyncStatus = Literal["imported", "unchanged", "failed", "not due"]
 class FeedResult:
     url: str
     status: SyncStatus
-    summary: ImportSummary | None = None
+    summary: CatalogImportSummary | None = None
     error: str | None = None
 
 
@@ -51,7 +51,7 @@ def sync_feeds(
     unchanged.
     """
     settings = config.catalog
-    now = now or utcnow()
+    now = utcnow(now)
     results = []
     for feed in settings.feeds:
         url = str(feed.url)

@@ -10,9 +10,29 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///penpal.db"
+
+# Errors a caller may ask to get as they are, to handle them itself.
+DatabaseErrors = tuple[type[SQLAlchemyError], ...]
+# A unique or foreign key constraint said no: the caller lost a race it can handle.
+CONFLICTS: DatabaseErrors = (IntegrityError,)
+
+
+class StoreUnavailable(Exception):
+    """The app database could not do the work now: unreachable, locked, broken or refusing.
+
+    The message names only the kind of database error, never the statement or
+    its values; the error itself is the ``__cause__``.
+    """
+
+
+def store_unavailable(error: SQLAlchemyError, detail: str = "") -> StoreUnavailable:
+    """A :class:`StoreUnavailable` for ``error`` (raise it ``from error``)."""
+    suffix = f", {detail}" if detail else ""
+    return StoreUnavailable(f"the app database is unavailable ({type(error).__name__}{suffix})")
 
 
 def database_url() -> str:
@@ -55,10 +75,21 @@ class Database:
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session whose work is committed on success and rolled back on error."""
-        with self._sessions() as session, session.begin():
-            yield session
+    def session(self, *, passthrough: DatabaseErrors = ()) -> Iterator[Session]:
+        """A session whose work is committed on success and rolled back on error.
+
+        A database error, inside the block or at commit, leaves as
+        :class:`StoreUnavailable`, except the ``passthrough`` kinds (e.g.
+        :data:`CONFLICTS`), which leave as they are for a caller that handles
+        them. Other exceptions raised in the block are not touched.
+        """
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except passthrough:
+            raise
+        except SQLAlchemyError as error:
+            raise store_unavailable(error) from error
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -6,7 +6,7 @@ Every table that holds personal data hangs off ``readers`` with
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import enum
 
 from sqlalchemy import (
     JSON,
@@ -21,14 +21,43 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import registry, relationship
+from sqlalchemy.orm.decl_api import DeclarativeMeta
 from sqlalchemy.sql.schema import Column
 
-Base = declarative_base()
+from penpal.db.clock import utcnow  # the column default; also imported from here
+
+mapper_registry = registry()
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+class Base(metaclass=DeclarativeMeta):
+    """The declarative base, spelt out as a class so a type checker sees one.
+
+    It is what ``declarative_base()`` builds at run time (SQLAlchemy 1.4's
+    "explicit base non-dynamically" recipe), but a variable holding a
+    dynamically made class is not a valid base class for mypy.
+    """
+
+    __abstract__ = True
+    registry = mapper_registry
+    metadata = mapper_registry.metadata
+    __init__ = mapper_registry.constructor
+
+
+class Vocabulary(str, enum.Enum):
+    """A status column's values: the members are the very strings stored.
+
+    The columns stay ``String``; a member compares equal to its string, and
+    ``str()`` and f-strings give the string too.
+    """
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class HandoffStatus(Vocabulary):
+    PENDING = "pending"  # stored; the writer not notified yet
+    NOTIFIED = "notified"
 
 
 class Reader(Base):
@@ -105,7 +134,7 @@ class HandoffRequest(Base):
     message = Column(Text, nullable=False)
     contact = Column(String(320), nullable=False)
     transcript = Column(JSON, nullable=False)
-    status = Column(String(16), nullable=False, default="pending")
+    status = Column(String(16), nullable=False, default=HandoffStatus.PENDING.value)
     notify_attempts = Column(Integer, nullable=False, default=0)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     notified_at = Column(DateTime(timezone=True), nullable=True)
@@ -182,9 +211,6 @@ class ReaderInterest(Base):
     topic = Column(String(64), primary_key=True)
     weight = Column(Float, nullable=False, default=1.0)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-
-
-FEEDBACK_KINDS = ("clicked", "liked", "disliked")
 
 
 class Feedback(Base):
@@ -290,8 +316,29 @@ class PendingErasure(Base):
 # --- Events (issue #4): events, RSVPs, reminders. Migration 0004. ---
 
 
-EVENT_STATUSES = ("scheduled", "cancelled")
-RSVP_STATUSES = ("going", "waitlisted", "cancelled")
+class EventStatus(Vocabulary):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class RsvpStatus(Vocabulary):
+    GOING = "going"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+# The sign-ups that still count: a seat, or a place on the waitlist.
+ACTIVE_RSVP_STATUSES = (RsvpStatus.GOING, RsvpStatus.WAITLISTED)
+
+
+class NoticeStatus(Vocabulary):
+    """An event notice's way: pending -> sending (claimed) -> sent, history or skipped."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"  # pushed to the reader's channel
+    HISTORY = "history"  # the channel cannot push: kept in the conversation only
+    SKIPPED = "skipped"  # no longer relevant
 
 
 class Event(Base):
@@ -322,7 +369,7 @@ class Event(Base):
     capacity = Column(Integer, nullable=True)
     seats_taken = Column(Integer, nullable=False, default=0)
     topics = Column(JSON, nullable=False, default=list)
-    status = Column(String(16), nullable=False, default="scheduled")
+    status = Column(String(16), nullable=False, default=EventStatus.SCHEDULED.value)
     source = Column(String(2000), nullable=True)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
@@ -367,7 +414,7 @@ class EventNotice(Base):
     kind = Column(String(16), nullable=False)  # reminder, promoted, cancelled
     hours_before = Column(Float, nullable=True)  # reminders only
     due_at = Column(DateTime(timezone=True), nullable=False)
-    status = Column(String(16), nullable=False, default="pending")
+    status = Column(String(16), nullable=False, default=NoticeStatus.PENDING.value)
     claimed_at = Column(DateTime(timezone=True), nullable=True)
     sent_at = Column(DateTime(timezone=True), nullable=True)
     channel = Column(String(32), nullable=True)
@@ -378,7 +425,12 @@ class EventNotice(Base):
 # --- Newsletter, topic follows and broadcasts (issue #5). Migration 0005. ---
 
 
-NEWSLETTER_STATUSES = ("pending", "subscribed", "unsubscribed")
+class SubscriptionStatus(Vocabulary):
+    """A newsletter signup: pending until confirmed (double opt-in)."""
+
+    PENDING = "pending"
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBED = "unsubscribed"
 
 
 class NewsletterSubscription(Base):
@@ -403,7 +455,7 @@ class NewsletterSubscription(Base):
     email = Column(String(320), nullable=False)
     topics = Column(JSON, nullable=False, default=list)
     frequency = Column(String(16), nullable=False)
-    status = Column(String(16), nullable=False, default="pending")
+    status = Column(String(16), nullable=False, default=SubscriptionStatus.PENDING.value)
     consent_text = Column(Text, nullable=False)
     consent_channel = Column(String(32), nullable=True)
     consented_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
@@ -446,6 +498,13 @@ class NewsletterToken(Base):
     expires_at = Column(DateTime(timezone=True), nullable=True, index=True)
 
 
+class DeliveryStatus(Vocabulary):
+    """A follow notice or broadcast delivery: claimed (sending) before it is sent."""
+
+    SENDING = "sending"
+    SENT = "sent"
+
+
 class TopicFollow(Base):
     """A topic a reader asked to be told about when something new appears."""
 
@@ -471,7 +530,7 @@ class FollowNotice(Base):
     item_id = Column(
         Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    status = Column(String(16), nullable=False, default="sending")  # sending, sent
+    status = Column(String(16), nullable=False, default=DeliveryStatus.SENDING.value)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
 
 
@@ -506,5 +565,5 @@ class BroadcastDelivery(Base):
         Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=False, index=True
     )
     via = Column(String(32), nullable=False)  # the channel, or "email"
-    status = Column(String(16), nullable=False, default="sending")  # sending, sent
+    status = Column(String(16), nullable=False, default=DeliveryStatus.SENDING.value)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

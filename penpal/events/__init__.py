@@ -17,11 +17,11 @@ from penpal.events.rsvp import (
     my_rsvps,
     rsvp,
 )
-from penpal.events.store import ImportSummary, add_event, cancel_event, get_event
+from penpal.events.store import EventImportSummary, add_event, cancel_event, get_event
 
 __all__ = [
     "EVENT_KINDS", "CancelResult", "DateRange", "DeliveryReport", "EventError", "EventFilter",
-    "EventRecord", "EventView", "ImportSummary", "InvalidRsvp", "MyRsvp", "RsvpResult",
+    "EventImportSummary", "EventRecord", "EventView", "InvalidRsvp", "MyRsvp", "RsvpResult",
     "add_event", "calendar_file", "calendar_url", "cancel_event", "cancel_rsvp", "check_email",
     "check_name", "date_range", "deliver_due", "event_ics", "get_event", "import_source",
     "my_rsvps", "rsvp", "upcoming",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from penpal.db import Database
+from penpal.db.clock import utcnow
+from penpal.db.models import EventStatus
 from penpal.events.records import EventView
 from penpal.events.store import get_event
 
@@ -18,7 +18,7 @@ def event_ics(event: EventView, public_url: str, writer: str) -> bytes:
     calendar.add("version", "2.0")
     entry = CalendarEvent()
     entry.add("uid", f"event-{event.id}@penpal")
-    entry.add("dtstamp", datetime.now(timezone.utc))
+    entry.add("dtstamp", utcnow())
     entry.add("summary", event.title)
     entry.add("dtstart", event.local_start)
     entry.add("dtend", event.local_end)
@@ -26,7 +26,7 @@ def event_ics(event: EventView, public_url: str, writer: str) -> bytes:
         entry.add("description", event.description)
     entry.add("location", event.online_url if event.online else event.where())
     entry.add("url", event.online_url or calendar_url(public_url, event.id))
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         entry.add("status", "CANCELLED")
     calendar.add_component(entry)
     return calendar.to_ical()

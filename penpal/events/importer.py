@@ -8,13 +8,13 @@ from pathlib import Path
 from penpal.db import Database
 from penpal.events.ics import DEFAULT_TIMEOUT, MAX_BYTES, fetch, parse
 from penpal.events.records import EventError
-from penpal.events.store import ImportSummary, import_records
+from penpal.events.store import EventImportSummary, import_records
 
 
 def import_source(
     db: Database, source: str, default_zone: str = "UTC", timeout: float = DEFAULT_TIMEOUT,
     today: date | None = None,
-) -> ImportSummary:
+) -> EventImportSummary:
     """Import (or update, by UID) the events of an ICS file path or http(s) URL."""
     if source.startswith(("http://", "https://")):
         data = fetch(source, timeout)

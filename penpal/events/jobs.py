@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from penpal.catalog.state import feed_check, record_checked, record_failure
 from penpal.config import EventsSettings
 from penpal.db import Database
-from penpal.db.models import utcnow
+from penpal.db.clock import utcnow
 from penpal.events.importer import import_source
 from penpal.events.notices import deliver_due
 from penpal.events.records import EventError
@@ -32,7 +32,7 @@ def sync_event_feeds(
     feeds), so a restarted scheduler, or a second one, knows it too. Importing is
     idempotent by UID: a feed two schedulers import at once ends up imported once.
     """
-    now = now or utcnow()
+    now = utcnow(now)
     for url in map(str, settings.feeds):
         checked_at = feed_check(db, url).checked_at
         if checked_at is not None and checked_at > now - timedelta(minutes=settings.sync_minutes):

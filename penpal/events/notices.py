@@ -16,14 +16,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from penpal.db import Database
-from penpal.db.models import ChannelIdentity, Event, EventNotice, Rsvp
-from penpal.events.store import utc
+from penpal.db.clock import as_utc, utcnow
+from penpal.db.models import (
+    ChannelIdentity,
+    Event,
+    EventNotice,
+    EventStatus,
+    NoticeStatus,
+    Rsvp,
+    RsvpStatus,
+)
 from penpal.push import PushError, RasaPusher, can_push
 
 log = logging.getLogger(__name__)
@@ -49,8 +57,8 @@ def _due_ids(session: Session, now: datetime) -> list[int]:
     return list(session.execute(
         select(EventNotice.id).where(
             EventNotice.due_at <= now,
-            or_(EventNotice.status == "pending",
-                and_(EventNotice.status == "sending",
+            or_(EventNotice.status == NoticeStatus.PENDING,
+                and_(EventNotice.status == NoticeStatus.SENDING,
                      EventNotice.claimed_at < now - CLAIM_TIMEOUT)))
         .order_by(EventNotice.due_at, EventNotice.id).limit(BATCH)
     ).scalars())
@@ -61,23 +69,24 @@ def _claim(db: Database, notice_id: int, now: datetime) -> bool:
         claimed = session.execute(
             update(EventNotice).where(
                 EventNotice.id == notice_id,
-                or_(EventNotice.status == "pending",
-                    and_(EventNotice.status == "sending",
+                or_(EventNotice.status == NoticeStatus.PENDING,
+                    and_(EventNotice.status == NoticeStatus.SENDING,
                          EventNotice.claimed_at < now - CLAIM_TIMEOUT)))
-            .values(status="sending", claimed_at=now)
+            .values(status=NoticeStatus.SENDING, claimed_at=now)
             .execution_options(synchronize_session=False)
         )
         return claimed.rowcount == 1
 
 
-def _finish(db: Database, notice_id: int, status: str, now: datetime,
+def _finish(db: Database, notice_id: int, status: NoticeStatus, now: datetime,
             channel: str | None = None, detail: str | None = None) -> None:
     with db.session() as session:
         session.execute(
-            update(EventNotice).where(EventNotice.id == notice_id, EventNotice.status == "sending")
+            update(EventNotice).where(EventNotice.id == notice_id,
+                                      EventNotice.status == NoticeStatus.SENDING)
             .values(status=status, channel=channel, detail=detail,
-                    sent_at=now if status in ("sent", "history") else None,
-                    claimed_at=None if status == "pending" else EventNotice.claimed_at)
+                    sent_at=now if status in (NoticeStatus.SENT, NoticeStatus.HISTORY) else None,
+                    claimed_at=None if status == NoticeStatus.PENDING else EventNotice.claimed_at)
             .execution_options(synchronize_session=False)
         )
 
@@ -87,17 +96,17 @@ def _why_not(session: Session, notice: EventNotice, rsvp: Rsvp, event: Event,
     """Why a claimed notice should not be sent any more (None: send it)."""
     if notice.kind == "cancelled":
         return None
-    if event.status != "scheduled":
+    if event.status != EventStatus.SCHEDULED:
         return "event cancelled"
-    if utc(event.starts_at) <= now:
+    if as_utc(event.starts_at) <= now:
         return "event has started"
-    if rsvp.status != "going":
+    if rsvp.status != RsvpStatus.GOING:
         return f"RSVP is {rsvp.status}"
     if notice.kind == "reminder":
         nearer = session.execute(
             select(EventNotice.id).where(
                 EventNotice.rsvp_id == rsvp.id, EventNotice.kind == "reminder",
-                EventNotice.status == "pending", EventNotice.due_at <= now,
+                EventNotice.status == NoticeStatus.PENDING, EventNotice.due_at <= now,
                 EventNotice.due_at > notice.due_at)
         ).first()
         if nearer is not None:
@@ -116,10 +125,11 @@ def _target(session: Session, reader_id: int) -> ChannelIdentity | None:
 
 
 def _deliver(db: Database, pusher: RasaPusher, notice_id: int, now: datetime) -> str:
+    """Send one claimed notice; the outcome is the DeliveryReport field to count it in."""
     with db.session() as session:
         notice = session.get(EventNotice, notice_id)
         if notice is None:  # the reader was forgotten meanwhile
-            return "skipped"
+            return NoticeStatus.SKIPPED.value
         rsvp = session.get(Rsvp, notice.rsvp_id)
         event = session.get(Event, rsvp.event_id)
         reason = _why_not(session, notice, rsvp, event, now)
@@ -129,24 +139,24 @@ def _deliver(db: Database, pusher: RasaPusher, notice_id: int, now: datetime) ->
             entities["event_hours"] = f"{notice.hours_before:g}"
     if reason is None and target is None:
         reason = "no conversation to speak in"
-    if reason is not None:
-        _finish(db, notice_id, "skipped", now, detail=reason)
-        return "skipped"
+    if reason is not None or target is None:  # target is None only with a reason set
+        _finish(db, notice_id, NoticeStatus.SKIPPED, now, detail=reason)
+        return NoticeStatus.SKIPPED.value
     channel = target.channel or "rest"
     try:
         pusher.trigger(target.conversation_id, INTENTS[notice.kind], channel, entities)
     except PushError as error:
         log.warning("events: notice %s not delivered, retrying later: %s", notice_id, error)
-        _finish(db, notice_id, "pending", now, detail=str(error)[:300])
+        _finish(db, notice_id, NoticeStatus.PENDING, now, detail=str(error)[:300])
         return "failed"
-    status = "sent" if can_push(channel) else "history"
+    status = NoticeStatus.SENT if can_push(channel) else NoticeStatus.HISTORY
     _finish(db, notice_id, status, now, channel=channel)
-    return status
+    return status.value
 
 
 def deliver_due(db: Database, pusher: RasaPusher, now: datetime | None = None) -> DeliveryReport:
     """Claim and send every notice that is due; safe to run from several schedulers."""
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = utcnow(now)
     report = DeliveryReport()
     with db.session() as session:
         due = _due_ids(session, now)

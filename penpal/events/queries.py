@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 
 from penpal.db import Database
-from penpal.db.models import Event
+from penpal.db.clock import as_utc
+from penpal.db.models import Event, EventStatus
 from penpal.events.dates import DateRange
 from penpal.events.records import EventView
 from penpal.events.store import view
@@ -39,11 +40,6 @@ class EventFilter:
         return " ".join(parts)
 
 
-def _utc(moment: datetime) -> datetime:
-    """Times are stored in UTC (SQLite keeps no offset): compare in UTC."""
-    return moment.astimezone(timezone.utc)
-
-
 def _matches(event: EventView, wanted: EventFilter) -> bool:
     if wanted.kind and event.kind != wanted.kind:
         return False
@@ -64,17 +60,12 @@ def upcoming(
     The writer has tens of events, not thousands: filters other than time run
     in Python, which keeps topics (a JSON list) portable across databases.
     """
-    query = select(Event).where(Event.status == "scheduled", Event.starts_at > _utc(now))
+    query = select(Event).where(Event.status == EventStatus.SCHEDULED,
+                                Event.starts_at > as_utc(now))
     if wanted.when:
-        query = query.where(Event.starts_at >= _utc(wanted.when.start),
-                            Event.starts_at < _utc(wanted.when.end))
+        query = query.where(Event.starts_at >= as_utc(wanted.when.start),
+                            Event.starts_at < as_utc(wanted.when.end))
     with db.session() as session:
         events = [view(event) for event in session.execute(query.order_by(Event.starts_at))
                   .scalars()]
     return [event for event in events if _matches(event, wanted)][:limit]
-
-
-def known_cities(db: Database) -> list[str]:
-    with db.session() as session:
-        return sorted({city for city in session.execute(
-            select(Event.city).where(Event.city.is_not(None))).scalars()})

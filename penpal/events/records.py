@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from penpal.db.models import EventStatus
+
 EVENT_KINDS = ("launch", "reading", "signing", "webinar")
 
 
@@ -49,7 +51,7 @@ class EventView:
     capacity: int | None
     seats_taken: int
     topics: list[str] = field(default_factory=list)
-    status: str = "scheduled"
+    status: str = EventStatus.SCHEDULED
 
     @property
     def online(self) -> bool:

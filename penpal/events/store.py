@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from penpal.db import Database
-from penpal.db.models import Event, EventNotice, Rsvp, utcnow
+from penpal.db.clock import as_utc, utcnow
+from penpal.db.models import (
+    ACTIVE_RSVP_STATUSES,
+    Event,
+    EventNotice,
+    EventStatus,
+    NoticeStatus,
+    Rsvp,
+)
 from penpal.events.records import EventError, EventRecord, EventView
-
-ACTIVE = ("going", "waitlisted")
 
 
 @dataclass
-class ImportSummary:
+class EventImportSummary:
+    """What importing an ICS file or feed did to the events (by UID)."""
+
     source: str
     new: int = 0
     updated: int = 0
@@ -29,23 +37,19 @@ class ImportSummary:
 def view(event: Event) -> EventView:
     return EventView(
         id=event.id, title=event.title, kind=event.kind, description=event.description,
-        starts_at=utc(event.starts_at), ends_at=utc(event.ends_at), timezone=event.timezone,
+        starts_at=as_utc(event.starts_at), ends_at=as_utc(event.ends_at),
+        timezone=event.timezone,
         venue=event.venue, city=event.city, online_url=event.online_url,
         capacity=event.capacity, seats_taken=event.seats_taken, topics=list(event.topics or []),
         status=event.status,
     )
 
 
-def utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes: they were stored in UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
 def _fields(record: EventRecord) -> dict:
     return {
         "title": record.title, "kind": record.kind, "description": record.description,
-        "starts_at": record.starts_at.astimezone(timezone.utc),
-        "ends_at": record.ends_at.astimezone(timezone.utc),
+        "starts_at": as_utc(record.starts_at),
+        "ends_at": as_utc(record.ends_at),
         "timezone": record.timezone, "venue": record.venue, "city": record.city,
         "online_url": record.online_url, "capacity": record.capacity,
         "topics": list(record.topics),
@@ -56,7 +60,7 @@ def _same(event: Event, values: dict) -> bool:
     for key, value in values.items():
         current = getattr(event, key)
         if isinstance(current, datetime):
-            current = utc(current)
+            current = as_utc(current)
         if current != value:
             return False
     return True
@@ -66,10 +70,10 @@ def _reschedule_reminders(session: Session, event: Event) -> None:
     notices = session.execute(
         select(EventNotice).join(Rsvp, EventNotice.rsvp_id == Rsvp.id)
         .where(Rsvp.event_id == event.id, EventNotice.kind == "reminder",
-               EventNotice.status == "pending")
+               EventNotice.status == NoticeStatus.PENDING)
     ).scalars()
     for notice in notices:
-        notice.due_at = utc(event.starts_at) - timedelta(hours=notice.hours_before or 0)
+        notice.due_at = as_utc(event.starts_at) - timedelta(hours=notice.hours_before or 0)
 
 
 def upsert(session: Session, record: EventRecord, source: str | None) -> str:
@@ -80,16 +84,16 @@ def upsert(session: Session, record: EventRecord, source: str | None) -> str:
         raise EventError(f"{record.uid}: capacity must not be negative")
     if event is None:
         event = Event(uid=record.uid, source=source, seats_taken=0, **values,
-                      status="cancelled" if record.cancelled else "scheduled")
+                      status=EventStatus.CANCELLED if record.cancelled else EventStatus.SCHEDULED)
         session.add(event)
         session.flush()
         return "new"
-    if record.cancelled and event.status != "cancelled":
+    if record.cancelled and event.status != EventStatus.CANCELLED:
         cancel(session, event)
         return "cancelled"
     if _same(event, values):
         return "unchanged"
-    moved = utc(event.starts_at) != values["starts_at"]
+    moved = as_utc(event.starts_at) != values["starts_at"]
     for key, value in values.items():
         setattr(event, key, value)
     if event.capacity is not None and event.seats_taken > event.capacity:
@@ -103,8 +107,8 @@ def upsert(session: Session, record: EventRecord, source: str | None) -> str:
 
 def import_records(
     db: Database, records: list[EventRecord], source: str, rejected: list[tuple[str, str]]
-) -> ImportSummary:
-    summary = ImportSummary(source=source, rejected=list(rejected))
+) -> EventImportSummary:
+    summary = EventImportSummary(source=source, rejected=list(rejected))
     with db.session() as session:
         for record in records:
             try:
@@ -133,22 +137,22 @@ def cancel(session: Session, event: Event) -> int:
 
     Returns how many readers will be told.
     """
-    event.status = "cancelled"
+    event.status = EventStatus.CANCELLED
     event.updated_at = utcnow()
     rsvps = session.execute(
-        select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status.in_(ACTIVE))
+        select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status.in_(ACTIVE_RSVP_STATUSES))
     ).scalars().all()
     session.execute(
         update(EventNotice)
         .where(EventNotice.rsvp_id.in_([rsvp.id for rsvp in rsvps]),
-               EventNotice.status == "pending")
-        .values(status="skipped", detail="event cancelled")
+               EventNotice.status == NoticeStatus.PENDING)
+        .values(status=NoticeStatus.SKIPPED, detail="event cancelled")
         .execution_options(synchronize_session=False)
     )
     now = utcnow()
     for rsvp in rsvps:
         session.add(EventNotice(reader_id=rsvp.reader_id, rsvp_id=rsvp.id, kind="cancelled",
-                                due_at=now, status="pending"))
+                                due_at=now, status=NoticeStatus.PENDING))
     session.flush()
     return len(rsvps)
 
@@ -159,7 +163,7 @@ def cancel_event(db: Database, event_id: int) -> tuple[EventView, int]:
         event = session.get(Event, event_id, with_for_update=True)
         if event is None:
             raise EventError(f"no event #{event_id}")
-        told = 0 if event.status == "cancelled" else cancel(session, event)
+        told = 0 if event.status == EventStatus.CANCELLED else cancel(session, event)
         return view(event), told
 
 

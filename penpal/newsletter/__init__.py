@@ -5,6 +5,7 @@ from __future__ import annotations
 from penpal.config import PenpalConfig
 from penpal.db import Database
 from penpal.newsletter.choices import InvalidEmail, parse_email, pick_frequency, pick_topics
+from penpal.newsletter.outbox import DueReport, Outbox
 from penpal.newsletter.providers import SmtpMailer, provider_for
 from penpal.newsletter.subscriptions import (
     Confirmation,
@@ -15,8 +16,9 @@ from penpal.newsletter.subscriptions import (
 from penpal.newsletter.tokens import find_code
 
 __all__ = [
-    "Confirmation", "InvalidEmail", "Newsletter", "Signup", "SubscriptionView", "find_code",
-    "mailer_for", "newsletter_for", "parse_email", "pick_frequency", "pick_topics",
+    "Confirmation", "DueReport", "InvalidEmail", "Newsletter", "Outbox", "Signup",
+    "SubscriptionView", "find_code", "mailer_for", "newsletter_for", "parse_email",
+    "pick_frequency", "pick_topics",
 ]
 
 

@@ -19,21 +19,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from penpal.db import Database
+from penpal.db.clock import as_utc, utcnow
+from penpal.db.database import CONFLICTS
 from penpal.db.models import (
+    ACTIVE_RSVP_STATUSES,
     Broadcast,
     BroadcastDelivery,
     ConsentRecord,
+    DeliveryStatus,
     Event,
     Item,
     NewsletterSubscription,
     Rsvp,
+    SubscriptionStatus,
     TopicFollow,
 )
+from penpal.db.retry import ON_CONFLICT, transaction
 from penpal.newsletter.follows import UPDATES, push_target
+from penpal.newsletter.outbox import add_unsubscribe_token
 from penpal.newsletter.providers import MailError, SmtpMailer
-from penpal.newsletter.subscriptions import add_unsubscribe_token
 from penpal.newsletter.tokens import new_token
-from penpal.privacy.clock import as_utc, utc_now
 from penpal.push import PushError, RasaPusher
 
 log = logging.getLogger(__name__)
@@ -103,14 +108,14 @@ def _opted_out(session: Session) -> set[int]:
 
 def _segment_readers(session: Session, segment: Segment) -> set[int]:
     subscribed = select(NewsletterSubscription.reader_id).where(
-        NewsletterSubscription.status == "subscribed")
+        NewsletterSubscription.status == SubscriptionStatus.SUBSCRIBED)
     if segment.kind == "topic":
         query = select(TopicFollow.reader_id).where(TopicFollow.topic == segment.value)
     elif segment.kind == "newsletter":
         query = subscribed
     elif segment.kind == "event":
         query = select(Rsvp.reader_id).where(
-            Rsvp.event_id == int(segment.value or 0), Rsvp.status.in_(("going", "waitlisted")))
+            Rsvp.event_id == int(segment.value or 0), Rsvp.status.in_(ACTIVE_RSVP_STATUSES))
     else:
         query = select(TopicFollow.reader_id).union(subscribed)
     return set(session.execute(query).scalars()) - _opted_out(session)
@@ -120,7 +125,7 @@ def _recipient(session: Session, reader_id: int) -> Recipient:
     target = push_target(session, reader_id)
     email = session.execute(select(NewsletterSubscription.email).where(
         NewsletterSubscription.reader_id == reader_id,
-        NewsletterSubscription.status == "subscribed")).scalar_one_or_none()
+        NewsletterSubscription.status == SubscriptionStatus.SUBSCRIBED)).scalar_one_or_none()
     if target is not None:
         return Recipient(reader_id, target.conversation_id, target.channel, email)
     return Recipient(reader_id, None, None, email)
@@ -195,7 +200,7 @@ def send(
         if delivery is not None:
             if _deliver(db, recipient, broadcast_id, planned.text, pusher, mailer, public_url):
                 sent += 1
-                _settle(db, delivery, "sent")
+                _settle(db, delivery, DeliveryStatus.SENT)
             else:
                 failed += 1
                 _settle(db, delivery, None)
@@ -205,26 +210,25 @@ def send(
 
 def _broadcast(db: Database, key: str, segment: Segment, message: str | None,
                item_id: int | None, event_id: int | None, now: datetime | None) -> int:
-    for _ in range(2):
-        with db.session() as session:
-            found = session.execute(select(Broadcast.id).where(Broadcast.key == key)).scalar()
-            if found is not None:
-                return found
-        try:
-            with db.session() as session:
-                row = Broadcast(key=key, segment=str(segment), message=message, item_id=item_id,
-                                event_id=event_id, created_at=utc_now(now))
-                session.add(row)
-                session.flush()
-                return row.id
-        except IntegrityError:  # the same broadcast started elsewhere at the same moment
-            continue
-    raise RuntimeError("could not record the broadcast")
+    """The broadcast's id, recorded now unless a run before (or one right now) did."""
+
+    def work(session: Session) -> int:
+        found = session.execute(select(Broadcast.id).where(Broadcast.key == key)).scalar()
+        if found is not None:
+            return found
+        row = Broadcast(key=key, segment=str(segment), message=message, item_id=item_id,
+                        event_id=event_id, created_at=utcnow(now))
+        session.add(row)
+        session.flush()
+        return row.id
+
+    # The same broadcast may start elsewhere at the same moment: then it is found.
+    return transaction(db, work, ON_CONFLICT)
 
 
 def _claim(db: Database, broadcast_id: int, recipient: Recipient) -> int | None:
     try:
-        with db.session() as session:
+        with db.session(passthrough=CONFLICTS) as session:
             row = BroadcastDelivery(broadcast_id=broadcast_id, reader_id=recipient.reader_id,
                                     via=recipient.via or "")
             session.add(row)
@@ -234,7 +238,7 @@ def _claim(db: Database, broadcast_id: int, recipient: Recipient) -> int | None:
         return None
 
 
-def _settle(db: Database, delivery_id: int, status: str | None) -> None:
+def _settle(db: Database, delivery_id: int, status: DeliveryStatus | None) -> None:
     """Mark a delivery sent, or drop the claim (None) so a rerun tries again."""
     with db.session() as session:
         row = session.get(BroadcastDelivery, delivery_id)
@@ -266,5 +270,5 @@ def _unsubscribe_url(db: Database, recipient: Recipient, public_url: str) -> str
     with db.session() as session:
         row = session.execute(select(NewsletterSubscription).where(and_(
             NewsletterSubscription.reader_id == recipient.reader_id))).scalar_one()
-        add_unsubscribe_token(session, row, token, utc_now())
+        add_unsubscribe_token(session, row, token, utcnow())
     return f"{public_url.rstrip('/')}/newsletter/unsubscribe/{token}"

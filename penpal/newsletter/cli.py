@@ -12,7 +12,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from penpal.console import ConfigOption, app_database, console, writer_config
-from penpal.db.models import NewsletterSubscription
+from penpal.db.models import NewsletterSubscription, SubscriptionStatus
 from penpal.newsletter import broadcast as broadcasts
 from penpal.newsletter import mailer_for, newsletter_for
 from penpal.push import RasaPusher
@@ -22,7 +22,7 @@ newsletter_app = typer.Typer(help="Newsletter subscribers.", no_args_is_help=Tru
 
 @newsletter_app.command("list")
 def list_subscribers(
-    status: Annotated[str | None, typer.Option(help="pending, subscribed, unsubscribed")] = None,
+    status: Annotated[str | None, typer.Option(help=", ".join(SubscriptionStatus))] = None,
 ) -> None:
     """Show subscribers with their status and whether the provider has them."""
     db = app_database()

@@ -17,14 +17,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from penpal.db import Database
+from penpal.db.clock import utcnow
+from penpal.db.database import CONFLICTS
 from penpal.db.models import (
     ChannelIdentity,
+    DeliveryStatus,
     FollowNotice,
     Item,
     ItemTopic,
     TopicFollow,
 )
-from penpal.privacy.clock import utc_now
 from penpal.push import PushError, RasaPusher, can_push
 from penpal.readers import (
     identity_for,
@@ -67,7 +69,7 @@ def follow(
     """Follow ``topic``; False if the reader already did. Raises UnknownTopic."""
     chosen = _known(topic, topics)
     try:
-        with db.session() as session:
+        with db.session(passthrough=CONFLICTS) as session:
             reader = reader_for_conversation(session, conversation_id, channel)
             if session.get(TopicFollow, (reader.id, chosen)) is not None:
                 return False
@@ -143,7 +145,7 @@ def send_new_item_notices(
     db: Database, pusher: RasaPusher, max_per_day: int, now: datetime | None = None
 ) -> NoticeReport:
     """Tell followers about new items on their topics, once per item, within the daily cap."""
-    moment = utc_now(now)
+    moment = utcnow(now)
     with db.session() as session:
         due = _due(session, moment)
     sent = failed = 0
@@ -154,7 +156,7 @@ def send_new_item_notices(
         claim = _claim(db, reader_id, item_id, max_per_day, moment)
         if claim == "capped":
             capped.add(reader_id)
-        if claim is None or claim == "capped":
+        if not isinstance(claim, tuple):  # None or "capped"
             continue
         notice_id, conversation_id, channel = claim
         try:
@@ -166,7 +168,7 @@ def send_new_item_notices(
             failed += 1
             continue
         with db.session() as session:
-            session.get(FollowNotice, notice_id).status = "sent"
+            session.get(FollowNotice, notice_id).status = DeliveryStatus.SENT
         sent += 1
     return NoticeReport(sent, failed, len(capped))
 
@@ -176,7 +178,7 @@ def _claim(
 ) -> tuple[int, str, str] | str | None:
     """Insert the notice row; (id, conversation, channel), "capped", or None (unreachable/taken)."""
     try:
-        with db.session() as session:
+        with db.session(passthrough=CONFLICTS) as session:
             target = push_target(session, reader_id)
             if target is None:
                 return None

@@ -1,8 +1,8 @@
 """Newsletter signups with double opt-in, preferences and unsubscribing.
 
 A signup is kept as soon as the reader gives it (status ``pending``); the
-confirmation email and the provider sync are an outbox on the row
-(``mail_due``, ``sync_due``), so a mail server or provider that is down never
+confirmation email and the provider sync go through the outbox on the row
+(penpal.newsletter.outbox), so a mail server or provider that is down never
 loses a signup: :meth:`Newsletter.deliver_due` (a scheduler job) catches up.
 
 The code from the email, typed in chat, confirms only a signup of that
@@ -12,37 +12,35 @@ conversation's reader, and a conversation gets a few tries per window
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from penpal.config import NewsletterSettings
 from penpal.db import Database
+from penpal.db.clock import as_utc, utcnow
 from penpal.db.models import (
     ChannelIdentity,
     NewsletterSubscription,
     NewsletterToken,
     Reader,
+    SubscriptionStatus,
 )
+from penpal.db.retry import ON_CONFLICT, transaction
 from penpal.newsletter.choices import parse_email
-from penpal.newsletter.providers import (
-    MailError,
-    Provider,
-    ProviderError,
-    SmtpMailer,
-    Subscriber,
-)
-from penpal.newsletter.tokens import digest, new_code, new_token, normalize_code
-from penpal.privacy.clock import as_utc, utc_now
+from penpal.newsletter.outbox import DueReport, Outbox, add_unsubscribe_token
+from penpal.newsletter.providers import Provider, SmtpMailer
+from penpal.newsletter.tokens import digest, normalize_code
 from penpal.privacy.throttle import NEWSLETTER_CODE_TRIES
 from penpal.readers import identity_for, reader_for_conversation, record_consent
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "Confirmation", "DueReport", "Newsletter", "Signup", "SubscriptionView",
+    "add_unsubscribe_token",
+]
 
 NEWSLETTER = "newsletter"  # the consent purpose
 
@@ -74,37 +72,24 @@ class SubscriptionView:
     frequency: str
 
 
-@dataclass(frozen=True)
-class DueReport:
-    mailed: int
-    mail_failed: int
-    synced: int
-    sync_failed: int
-
-
 def _view(row: NewsletterSubscription) -> SubscriptionView:
     return SubscriptionView(row.email, row.status, list(row.topics or []), row.frequency)
 
 
-def add_unsubscribe_token(
-    session: Session, row: NewsletterSubscription, token: str, moment: datetime
-) -> None:
-    """Keep ``token`` as an unsubscribe link for ``row`` (one per email sent)."""
-    session.add(NewsletterToken(subscription_id=row.id, reader_id=row.reader_id,
-                                purpose="unsubscribe", token_hash=digest(token),
-                                created_at=moment))
-
-
 class Newsletter:
+    """Signing up, confirming, changing and leaving; what is owed goes through the outbox."""
+
     def __init__(
         self, db: Database, settings: NewsletterSettings, public_url: str,
         mailer: SmtpMailer, provider: Provider,
     ) -> None:
         self._db = db
         self._settings = settings
-        self._public_url = public_url.rstrip("/")
-        self._mailer = mailer
-        self._provider = provider
+        self.outbox = Outbox(db, settings, public_url, mailer, provider)
+
+    def deliver_due(self, now: datetime | None = None) -> DueReport:
+        """Send the confirmation emails and provider syncs that failed before."""
+        return self.outbox.deliver_due(now)
 
     # --- signing up -------------------------------------------------------
 
@@ -120,20 +105,14 @@ class Newsletter:
         address = parse_email(email)
         if frequency not in self._settings.frequencies:
             raise ValueError(f"frequency must be one of {', '.join(self._settings.frequencies)}")
-        moment = utc_now(now)
-        for attempt in range(2):
-            try:
-                with self._db.session() as session:
-                    signup, subscription_id = self._keep(
-                        session, conversation_id, channel, address, list(topics), frequency, moment
-                    )
-                break
-            except IntegrityError:  # a concurrent signup for the same reader or address won
-                if attempt:
-                    raise
+        moment = utcnow(now)
+        # A concurrent signup for the same reader or address may win: then it is found.
+        signup, subscription_id = transaction(self._db, lambda session: self._keep(
+            session, conversation_id, channel, address, list(topics), frequency, moment
+        ), ON_CONFLICT)
         if subscription_id is None:
             return signup
-        sent = self._send_confirmation(subscription_id, moment)
+        sent = self.outbox.send_confirmation(subscription_id, moment)
         return Signup(signup.outcome, signup.email, sent)
 
     def _keep(
@@ -149,14 +128,15 @@ class Newsletter:
             .order_by((NewsletterSubscription.email == address).desc())
             .with_for_update()
         ).scalars().first()
-        if existing is not None and existing.status == "subscribed":
+        if existing is not None and existing.status == SubscriptionStatus.SUBSCRIBED:
             return Signup("already_subscribed", existing.email), None
-        if existing is not None and existing.status == "pending" and existing.email == address:
+        if (existing is not None and existing.status == SubscriptionStatus.PENDING
+                and existing.email == address):
             live = self._live_confirm_token(session, existing.id, moment)
             existing.mail_due = existing.mail_due or not live
             return Signup("already_pending", address), existing.id if existing.mail_due else None
         if existing is not None and existing.reader_id != reader.id:
-            if existing.status == "pending":  # that address waits for confirmation elsewhere
+            if existing.status == SubscriptionStatus.PENDING:  # it awaits confirmation elsewhere
                 return Signup("already_pending", address), None
             session.delete(existing)  # unsubscribed: the address is free to sign up again
             session.flush()
@@ -168,7 +148,7 @@ class Newsletter:
         existing.email = address
         existing.topics = topics
         existing.frequency = frequency
-        existing.status = "pending"
+        existing.status = SubscriptionStatus.PENDING
         existing.consent_text = self._settings.consent_text
         existing.consent_channel = channel
         existing.consented_at = moment
@@ -188,40 +168,6 @@ class Newsletter:
         ).scalars().all()
         return any(as_utc(at) > moment for at in expires if at is not None)
 
-    def _send_confirmation(self, subscription_id: int, now: datetime | None = None) -> bool:
-        """Send a fresh link and code (replacing older ones); False if the mail server failed."""
-        moment = utc_now(now)
-        token, code, unsubscribe = new_token(), new_code(), new_token()
-        hours = self._settings.link_expiry_hours
-        with self._db.session() as session:
-            row = session.get(NewsletterSubscription, subscription_id)
-            if row is None or row.status != "pending" or not row.mail_due:
-                return True
-            session.execute(delete(NewsletterToken).where(
-                NewsletterToken.subscription_id == row.id, NewsletterToken.purpose == "confirm"))
-            session.add_all([
-                NewsletterToken(subscription_id=row.id, reader_id=row.reader_id,
-                                purpose="confirm", token_hash=digest(token),
-                                code_hash=digest(normalize_code(code)), created_at=moment,
-                                expires_at=moment + timedelta(hours=hours)),
-            ])
-            add_unsubscribe_token(session, row, unsubscribe, moment)
-            address = row.email
-        try:
-            self._mailer.send_confirmation(
-                address, f"{self._public_url}/newsletter/confirm/{token}", code,
-                f"{self._public_url}/newsletter/unsubscribe/{unsubscribe}", hours,
-            )
-        except MailError as error:
-            log.warning("newsletter: confirmation email for subscription %s not sent: %s",
-                        subscription_id, error)
-            return False
-        with self._db.session() as session:
-            session.execute(update(NewsletterSubscription)
-                            .where(NewsletterSubscription.id == subscription_id)
-                            .values(mail_due=False))
-        return True
-
     # --- confirming -------------------------------------------------------
 
     def confirm_token(self, token: str, now: datetime | None = None) -> Confirmation:
@@ -233,7 +179,7 @@ class Newsletter:
     ) -> Confirmation:
         """The code from the email, typed in chat: it confirms only this conversation's reader."""
         with self._db.session() as session:  # its own transaction: a try always counts
-            allowed = NEWSLETTER_CODE_TRIES.allows(session, conversation_id, utc_now(now))
+            allowed = NEWSLETTER_CODE_TRIES.allows(session, conversation_id, utcnow(now))
         if not allowed:
             return Confirmation("blocked")
         this_reader = select(ChannelIdentity.reader_id).where(
@@ -242,7 +188,7 @@ class Newsletter:
                                   NewsletterToken.reader_id.in_(this_reader)), now)
 
     def _confirm(self, which, now: datetime | None) -> Confirmation:
-        moment = utc_now(now)
+        moment = utcnow(now)
         with self._db.session() as session:
             token = session.execute(
                 select(NewsletterToken).where(which, NewsletterToken.purpose == "confirm")
@@ -250,14 +196,15 @@ class Newsletter:
             if token is None:
                 return Confirmation("unknown")
             row = session.get(NewsletterSubscription, token.subscription_id, with_for_update=True)
-            if row.status == "subscribed":
+            if row.status == SubscriptionStatus.SUBSCRIBED:
                 return Confirmation("already", row.email)
             if token.expires_at is None or as_utc(token.expires_at) <= moment:
                 return Confirmation("expired", row.email)
-            row.status, row.confirmed_at, row.updated_at = "subscribed", moment, moment
+            row.status, row.confirmed_at = SubscriptionStatus.SUBSCRIBED, moment
+            row.updated_at = moment
             row.sync_due = True  # the token stays: a second click says "already"
             subscription_id, address = row.id, row.email
-        return Confirmation("confirmed", address, self._sync(subscription_id))
+        return Confirmation("confirmed", address, self.outbox.sync(subscription_id))
 
     # --- changing and leaving ---------------------------------------------
 
@@ -273,20 +220,20 @@ class Newsletter:
         """New topics and/or frequency; None if the reader has no live subscription."""
         if frequency is not None and frequency not in self._settings.frequencies:
             raise ValueError(f"frequency must be one of {', '.join(self._settings.frequencies)}")
-        moment = utc_now(now)
+        moment = utcnow(now)
         with self._db.session() as session:
             row = self._reader_subscription(session, conversation_id)
-            if row is None or row.status == "unsubscribed":
+            if row is None or row.status == SubscriptionStatus.UNSUBSCRIBED:
                 return None
             if topics:
                 row.topics = list(topics)
             if frequency:
                 row.frequency = frequency
             row.updated_at = moment
-            row.sync_due = row.status == "subscribed"
+            row.sync_due = row.status == SubscriptionStatus.SUBSCRIBED
             view, subscription_id = _view(row), row.id
-        if view.status == "subscribed":
-            self._sync(subscription_id)
+        if view.status == SubscriptionStatus.SUBSCRIBED:
+            self.outbox.sync(subscription_id)
         return view
 
     def unsubscribe(
@@ -295,11 +242,11 @@ class Newsletter:
         """Unsubscribe the reader of this conversation; None if they were not on the list."""
         with self._db.session() as session:
             row = self._reader_subscription(session, conversation_id)
-            if row is None or row.status == "unsubscribed":
+            if row is None or row.status == SubscriptionStatus.UNSUBSCRIBED:
                 return None
-            self._leave(session, row, channel, utc_now(now))
+            self._leave(session, row, channel, utcnow(now))
             view, subscription_id = _view(row), row.id
-        self._sync(subscription_id)
+        self.outbox.sync(subscription_id)
         return view
 
     def unsubscribe_token(self, token: str, now: datetime | None = None) -> str | None:
@@ -312,18 +259,19 @@ class Newsletter:
             if found is None:
                 return None
             row = session.get(NewsletterSubscription, found.subscription_id, with_for_update=True)
-            if row.status != "unsubscribed":
-                self._leave(session, row, "email", utc_now(now))
+            if row.status != SubscriptionStatus.UNSUBSCRIBED:
+                self._leave(session, row, "email", utcnow(now))
             subscription_id, address = row.id, row.email
-        self._sync(subscription_id)
+        self.outbox.sync(subscription_id)
         return address
 
     def _leave(
         self, session: Session, row: NewsletterSubscription, channel: str | None,
         moment: datetime,
     ) -> None:
-        was_confirmed = row.status == "subscribed"
-        row.status, row.unsubscribed_at, row.updated_at = "unsubscribed", moment, moment
+        was_confirmed = row.status == SubscriptionStatus.SUBSCRIBED
+        row.status, row.unsubscribed_at = SubscriptionStatus.UNSUBSCRIBED, moment
+        row.updated_at = moment
         row.mail_due = False
         row.sync_due = was_confirmed or row.synced_at is not None
         session.execute(delete(NewsletterToken).where(
@@ -339,47 +287,3 @@ class Newsletter:
         return session.execute(select(NewsletterSubscription).where(
             NewsletterSubscription.reader_id == identity.reader_id
         ).with_for_update()).scalar_one_or_none()
-
-    # --- the outbox -------------------------------------------------------
-
-    def deliver_due(self, now: datetime | None = None) -> DueReport:
-        """Send the confirmation emails and provider syncs that failed before."""
-        with self._db.session() as session:
-            mail = session.execute(select(NewsletterSubscription.id).where(
-                NewsletterSubscription.mail_due.is_(True),
-                NewsletterSubscription.status == "pending",
-            )).scalars().all()
-            sync = session.execute(select(NewsletterSubscription.id).where(
-                NewsletterSubscription.sync_due.is_(True)
-            )).scalars().all()
-        mailed = sum(self._send_confirmation(subscription_id, now) for subscription_id in mail)
-        synced = sum(self._sync(subscription_id) == "synced" for subscription_id in sync)
-        return DueReport(mailed, len(mail) - mailed, synced, len(sync) - synced)
-
-    def _sync(self, subscription_id: int) -> str:
-        """Tell the provider; ``synced``, ``queued`` (try later) or ``rejected: <why>``."""
-        with self._db.session() as session:
-            row = session.get(NewsletterSubscription, subscription_id)
-            if row is None or not row.sync_due:
-                return "synced"
-            seen = row.updated_at
-            subscriber = Subscriber(row.email, row.status, tuple(row.topics or ()), row.frequency)
-        try:
-            self._provider.sync(subscriber)
-        except ProviderError as error:
-            log.warning("newsletter: %s sync of subscription %s failed: %s",
-                        self._provider.name, subscription_id, error)
-            with self._db.session() as session:
-                session.execute(update(NewsletterSubscription)
-                                .where(NewsletterSubscription.id == subscription_id)
-                                .values(sync_attempts=NewsletterSubscription.sync_attempts + 1,
-                                        sync_error=str(error)[:300],
-                                        sync_due=error.temporary))
-            return "queued" if error.temporary else f"rejected: {error}"
-        with self._db.session() as session:
-            # Only if nothing changed meanwhile; a newer change stays due.
-            session.execute(update(NewsletterSubscription).where(
-                NewsletterSubscription.id == subscription_id,
-                NewsletterSubscription.updated_at == seen,
-            ).values(sync_due=False, sync_error=None, synced_at=utc_now()))
-        return "synced"

@@ -10,16 +10,18 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from penpal.db import Database
+from penpal.db.clock import utcnow
 from penpal.db.models import (
     ChannelIdentity,
     ConsentRecord,
+    DeliveryStatus,
     Feedback,
     HandoffRequest,
     Item,
+    NoticeStatus,
     ReaderInterest,
     Recommendation,
 )
-from penpal.privacy.clock import utc_now
 from penpal.privacy.schema import (
     CREDENTIAL_TABLES,
     READERS,
@@ -62,7 +64,7 @@ def collect_export(
     if profile is None:
         raise UnknownReader(reader_id)
     return {
-        "exported_at": utc_now(now).isoformat(),
+        "exported_at": utcnow(now).isoformat(),
         "profile": row_dict(profile),
         "identities": _rows(session, select(
             ChannelIdentity.conversation_id, ChannelIdentity.channel, ChannelIdentity.created_at,
@@ -148,7 +150,8 @@ def _later_feature_lines(tables: dict[str, list[dict[str, Any]]]) -> list[str]:
     if rsvps := tables.get("rsvps"):
         lines.append(_count(len(rsvps), "event sign-up"))
     sent = sum(
-        1 for name in _SENT_TO_READER for row in tables.get(name) or [] if row["status"] == "sent"
+        1 for name in _SENT_TO_READER for row in tables.get(name) or []
+        if row["status"] in (NoticeStatus.SENT, DeliveryStatus.SENT)
     )
     if sent:
         lines.append(_count(sent, "message") + " sent to you (reminders, new work, news)")

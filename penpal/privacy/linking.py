@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session
 
 from penpal.conversations import CHANNELS, channel_of
 from penpal.db import Database
+from penpal.db.clock import as_utc, utcnow
 from penpal.db.models import ChannelIdentity, LinkCode, Reader
 from penpal.newsletter.tokens import digest
-from penpal.privacy.clock import as_utc, utc_now
 from penpal.privacy.merge import merge_readers
 from penpal.privacy.throttle import LINK_CODE_SOURCE_TRIES, LINK_CODE_TRIES
 from penpal.readers import identity_for, reader_for_conversation
@@ -75,7 +75,7 @@ def start_link(
 
     It replaces the reader's earlier code.
     """
-    moment = utc_now(now)
+    moment = utcnow(now)
     with db.session() as session:
         reader = reader_for_conversation(session, conversation_id, channel)
         session.execute(delete(LinkCode).where(
@@ -100,7 +100,7 @@ def complete_link(
     now: datetime | None = None,
 ) -> LinkResult:
     """Join this conversation (and its reader's data) to the reader who got ``code``."""
-    moment = utc_now(now)
+    moment = utcnow(now)
     entered = "".join(ch for ch in code if not ch.isspace() and ch != "-")
     source = channel_of(conversation_id) or UNKNOWN_SOURCE
     with db.session() as session:  # counted in its own transaction: a try always counts

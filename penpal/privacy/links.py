@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from penpal.db import Database
+from penpal.db.clock import as_utc, utcnow
 from penpal.db.models import ExportLink
 from penpal.newsletter.tokens import digest
-from penpal.privacy.clock import as_utc, utc_now
 from penpal.privacy.export import collect_export
 
 DEFAULT_TTL = timedelta(hours=24)
@@ -23,7 +23,7 @@ def create_export_link(
     db: Database, reader_id: int, ttl: timedelta = DEFAULT_TTL, now: datetime | None = None
 ) -> str:
     """A new URL-safe token (43 characters) that opens the reader's export until ``ttl`` ends."""
-    created = utc_now(now)
+    created = utcnow(now)
     token = secrets.token_urlsafe(32)
     with db.session() as session:
         session.add(ExportLink(token_hash=digest(token), reader_id=reader_id,
@@ -37,7 +37,7 @@ def export_for_token(
     """The export behind a live token; None when it is unknown or expired (and then deleted)."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    moment = utc_now(now)
+    moment = utcnow(now)
     with db.session() as session:
         link = session.get(ExportLink, digest(token))
         if link is None:

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Delete
 
 from penpal.db import Database
+from penpal.db.clock import utcnow
 from penpal.db.models import ExportLink, LinkCode, Reader, Recommendation, TryCounter
-from penpal.privacy.clock import utc_now
 from penpal.privacy.erasure import erase_reader
 from penpal.privacy.schema import reader_tables
 
@@ -45,7 +45,7 @@ def purge_expired(
     (any date-time column of any table pointing at readers, and when the reader
     was created), so tables added later count without edits.
     """
-    moment = utc_now(now)
+    moment = utcnow(now)
     cutoff = moment - timedelta(days=retention_days)
     with db.session() as session:
         readers = conversations = 0

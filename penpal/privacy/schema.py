@@ -16,8 +16,8 @@ from sqlalchemy import DateTime, PrimaryKeyConstraint, Table, UniqueConstraint
 from sqlalchemy.engine import Row
 from sqlalchemy.sql.schema import Column
 
+from penpal.db.clock import as_utc
 from penpal.db.models import Base, Reader
-from penpal.privacy.clock import as_utc
 
 READERS: Table = Reader.__table__
 

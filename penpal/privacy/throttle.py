@@ -15,7 +15,7 @@ from sqlalchemy import DateTime, case, delete, literal, select
 from sqlalchemy.orm import Session
 
 from penpal.db.models import TryCounter
-from penpal.privacy.upsert import insert_for
+from penpal.db.upsert import upsert
 
 
 @dataclass(frozen=True)
@@ -33,19 +33,18 @@ class Throttle:
         """
         window_open = TryCounter.window_ends_at > moment
         ends = moment + self.window
-        statement = insert_for(session)(TryCounter).values(
-            scope=self.scope, subject=subject, tries=1, window_ends_at=ends
-        )
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[TryCounter.scope, TryCounter.subject],
-            set_={
+        upsert(
+            session, TryCounter,
+            {"scope": self.scope, "subject": subject, "tries": 1, "window_ends_at": ends},
+            key=[TryCounter.scope, TryCounter.subject],
+            changes={
                 "tries": case((window_open, TryCounter.tries + 1), else_=1),
                 "window_ends_at": case(
                     (window_open, TryCounter.window_ends_at),
                     else_=literal(ends, DateTime(timezone=True)),
                 ),
             },
-        ))
+        )
         tries = session.execute(select(TryCounter.tries).where(
             TryCounter.scope == self.scope, TryCounter.subject == subject
         )).scalar_one()

@@ -20,11 +20,11 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from penpal.db import Database
+from penpal.db.clock import utcnow
 from penpal.db.database import make_engine
 from penpal.db.models import PendingErasure
+from penpal.db.upsert import upsert
 from penpal.privacy.broker import ErasureNotices
-from penpal.privacy.clock import utc_now
-from penpal.privacy.upsert import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,13 @@ def queue_erasure(
     """Note conversations whose tracker history must go; a repeated request restarts the wait."""
     ids = sorted(set(conversation_ids))
     if ids:
-        moment = utc_now(now)
-        statement = insert_for(session)(PendingErasure).values(
-            [{"conversation_id": cid, "requested_at": moment} for cid in ids]
+        moment = utcnow(now)
+        upsert(
+            session, PendingErasure,
+            [{"conversation_id": cid, "requested_at": moment} for cid in ids],
+            key=[PendingErasure.conversation_id],
+            changes=lambda new: {"requested_at": new.requested_at},
         )
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[PendingErasure.conversation_id],
-            set_={"requested_at": statement.excluded.requested_at},
-        ))
     return len(ids)
 
 
@@ -73,7 +72,7 @@ def erase_conversations(
     broker confirmed the erasure notices. Without an ``events`` table (Rasa
     never ran against that database) nothing happens and the requests wait.
     """
-    cutoff = utc_now(now) - timedelta(seconds=grace_seconds)
+    cutoff = utcnow(now) - timedelta(seconds=grace_seconds)
     with db.session() as session:
         due = list(session.execute(
             select(PendingErasure.conversation_id).where(PendingErasure.requested_at <= cutoff)
@@ -107,7 +106,7 @@ def purge_conversation_history(
     tracker_db_url: str, retention_days: int, now: datetime | None = None
 ) -> int:
     """Delete tracker events older than the retention period, in every conversation."""
-    cutoff = utc_now(now) - timedelta(days=retention_days)
+    cutoff = utcnow(now) - timedelta(days=retention_days)
     engine = _events_engine(tracker_db_url)
     if engine is None:
         return 0

@@ -8,7 +8,8 @@ from datetime import datetime
 import numpy as np
 from scipy import sparse
 
-from penpal.recommend.index import CatalogIndex, as_utc
+from penpal.db.clock import as_utc
+from penpal.recommend.index import CatalogIndex
 
 ANONYMOUS = -1  # reader id of an event that counts for popularity only
 POPULARITY_HALF_LIFE_DAYS = 30.0

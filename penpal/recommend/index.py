@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+from penpal.db.clock import as_utc
 
 RECENCY_HALF_LIFE_DAYS = 30.0
 MAX_BODY_CHARS = 5000  # enough to characterise a piece; keeps building fast
@@ -24,11 +26,6 @@ MAX_TERMS_PER_ITEM = 64
 
 def normalize_topic(topic: str) -> str:
     return " ".join(topic.split()).lower()
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from penpal.db import Database
-from penpal.db.models import ChannelIdentity, Feedback, Item, Recommendation, utcnow
+from penpal.db.clock import utcnow
+from penpal.db.models import ChannelIdentity, Feedback, Item, Recommendation
 from penpal.readers import identity_for, personalization_allowed
 from penpal.recommend.engagement import Engagement
 from penpal.recommend.filters import Filters
-from penpal.recommend.index import CatalogIndex, normalize_topic
+from penpal.recommend.index import CatalogIndex, ItemDoc, normalize_topic
 from penpal.recommend.rank import NO_FILTERS, Pick, more_like, recommend
 from penpal.recommend.search import search
 from penpal.recommend.state import ReaderState
@@ -260,20 +261,22 @@ class RecommendationService:
         old = self._snapshot
         with self._db.session() as session:
             catalogue, feedback = catalogue_signature(session), engagement_signature(session)
-            rebuild = old is None or old.catalogue != catalogue
-            rebuild = rebuild or now - old.built_at > self._max_age_seconds
-            reengage = rebuild or (
-                old.feedback != feedback and now - old.engagement_at >= self._engagement_seconds
-            )
-            loaded = load_catalogue(session) if rebuild else None
+            base: _Snapshot | tuple[list[ItemDoc], dict[int, ItemCard]]  # kept, or loaded anew
+            if (old is None or old.catalogue != catalogue
+                    or now - old.built_at > self._max_age_seconds):
+                base, reengage = load_catalogue(session), True
+            else:
+                base, reengage = old, (
+                    old.feedback != feedback and now - old.engagement_at >= self._engagement_seconds
+                )
             events = load_events(session) if reengage else None
         moment = utcnow()
-        if loaded is not None:
-            docs, cards = loaded
+        if isinstance(base, _Snapshot):
+            snapshot = base
+        else:
+            docs, cards = base
             index = CatalogIndex.build(docs, moment)
             snapshot = _Snapshot(index, Engagement.empty(index), cards, catalogue, (), now, now)
-        else:
-            snapshot = old
         if events is not None:
             snapshot = replace(
                 snapshot,

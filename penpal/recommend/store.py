@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from penpal.db.models import Feedback, Item, ItemTopic, ReaderInterest, Recommendation, utcnow
+from penpal.db.clock import utcnow
+from penpal.db.models import Feedback, Item, ItemTopic, ReaderInterest, Recommendation
+from penpal.db.upsert import upsert
 from penpal.recommend.engagement import Events
 from penpal.recommend.index import ItemDoc
 from penpal.recommend.state import ReaderState
@@ -117,16 +117,13 @@ def load_state(session: Session, reader_id: int, session_seen: Collection[int]) 
 
 def add_to_interest(session: Session, reader_id: int, topic: str, delta: float) -> None:
     """Add ``delta`` to a reader's weight for ``topic`` in one atomic upsert."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
-    statement = insert(ReaderInterest).values(
-        reader_id=reader_id, topic=topic, weight=delta, updated_at=now
+    upsert(
+        session, ReaderInterest,
+        {"reader_id": reader_id, "topic": topic, "weight": delta, "updated_at": now},
+        key=[ReaderInterest.reader_id, ReaderInterest.topic],
+        changes={"weight": ReaderInterest.weight + delta, "updated_at": now},
     )
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[ReaderInterest.reader_id, ReaderInterest.topic],
-        set_={"weight": ReaderInterest.weight + delta, "updated_at": now},
-    ))
 
 
 def item_topics(session: Session, item_id: int) -> list[str] | None:

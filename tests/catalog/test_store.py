@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from penpal.catalog import import_file, store_records
 from penpal.catalog.parsers import parse_feed
 from penpal.catalog.records import Defaults, build_records
-from penpal.catalog.store import ImportSummary
+from penpal.catalog.store import CatalogImportSummary
 from penpal.db import Database
 from penpal.db.models import Item, ItemTopic
 from tests.catalog.conftest import FIXTURES
@@ -115,7 +115,7 @@ def test_two_imports_of_one_source_at_once_never_duplicate(
     records, rejected = build_records(
         parse_feed((FIXTURES / "podcast.xml").read_bytes()), Defaults("podcast", "episode"))
     both_read = threading.Barrier(2, timeout=10)
-    summaries: list[ImportSummary] = []
+    summaries: list[CatalogImportSummary] = []
     errors: list[BaseException] = []
 
     def run() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -54,3 +55,21 @@ def test_filters(db: Database) -> None:
     in_two_days = date_range("in two days", now, "UTC")
     assert uids(EventFilter(when=in_two_days)) == ["Reading a"]
     assert uids(EventFilter(kind="webinar", when=in_two_days)) == []
+
+
+def test_a_naive_time_is_taken_as_utc_not_local_time(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: local time would be a day off
+    time.tzset()
+    try:
+        make_event(db, "started", starts_in=timedelta(hours=-2))
+        make_event(db, "soon", starts_in=timedelta(hours=3))
+        now = datetime.now(timezone.utc)
+        naive = now.replace(tzinfo=None)
+        titles = [event.title for event in upcoming(db, EventFilter(), naive)]
+        assert titles == [event.title for event in upcoming(db, EventFilter(), now)]
+        assert titles == ["Reading soon"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()

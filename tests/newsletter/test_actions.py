@@ -29,9 +29,9 @@ from actions.newsletter import (
     ValidateNewsletterForm,
 )
 from penpal.db import Database
+from penpal.db.clock import utcnow
 from penpal.db.models import Broadcast, NewsletterSubscription, Recommendation
 from penpal.newsletter.tokens import digest
-from penpal.privacy.clock import utc_now
 from penpal.privacy.throttle import NEWSLETTER_CODE_TRIES
 from tests.conftest import PROJECT
 from tests.newsletter.support import confirm_code
@@ -121,7 +121,7 @@ def test_a_code_typed_elsewhere_is_refused_and_no_reply_names_the_address(
     assert said == ["utter_newsletter_confirm_unknown"] * NEWSLETTER_CODE_TRIES.limit + [
         "utter_newsletter_confirm_blocked", "utter_newsletter_confirm_confirmed",
         "utter_newsletter_confirm_already"]
-    domain = yaml.safe_load((PROJECT / "domain" / "newsletter.yml").read_text())
+    domain = yaml.safe_load((PROJECT / "domain.yml").read_text())
     for response in CONFIRM_RESPONSES.values():
         assert "{email}" not in str(domain["responses"][response])
 
@@ -129,7 +129,7 @@ def test_a_code_typed_elsewhere_is_refused_and_no_reply_names_the_address(
 def test_a_mail_server_that_is_down_still_keeps_the_signup(
     app_db: Database, config_path: Path
 ) -> None:
-    from penpal.devstack import free_port
+    from tests.support.devstack import free_port
 
     data = yaml.safe_load(config_path.read_text())
     data["newsletter"].update(smtp_host="127.0.0.1", smtp_port=free_port())
@@ -184,7 +184,7 @@ def test_follow_list_and_stop(app_db: Database) -> None:
 
 def test_a_new_item_notice_has_a_tracked_link(app_db: Database) -> None:
     run(ActionFollowTopic(), tracker(sender="tg-1", channel="telegram", text="follow maps"))
-    item = add_item(app_db, "the-atlas", ["maps", "craft"], utc_now() + timedelta(seconds=1))
+    item = add_item(app_db, "the-atlas", ["maps", "craft"], utcnow() + timedelta(seconds=1))
     [message], _ = run(ActionFollowNotifyItem(), tracker(
         sender="tg-1", intent="EXTERNAL_follow_new_item", entities={"item_id": str(item)}))
     assert (message["response"], message["title"], message["topics"]) == (

@@ -13,12 +13,12 @@ from typer.testing import CliRunner
 from penpal.cli import app
 from penpal.config import NewsletterSettings
 from penpal.db import Database
+from penpal.db.clock import utcnow
 from penpal.db.models import BroadcastDelivery, ChannelIdentity, Event, Reader, Rsvp
 from penpal.newsletter import Newsletter
 from penpal.newsletter.broadcast import parse_segment, plan, send
 from penpal.newsletter.follows import follow, unfollow
 from penpal.newsletter.providers import SmtpMailer
-from penpal.privacy.clock import utc_now
 from penpal.push import RasaPusher
 from tests.newsletter.conftest import PUBLIC_URL
 from tests.newsletter.support import ApiServer, body_of, confirm_code
@@ -47,7 +47,7 @@ def test_segments_are_parsed_with_a_clear_error() -> None:
 def test_a_rerun_broadcast_never_sends_twice(db: Database, api: ApiServer,
                                              settings: NewsletterSettings) -> None:
     _readers(db)
-    item = add_item(db, "atlas", ["maps"], utc_now())
+    item = add_item(db, "atlas", ["maps"], utcnow())
     segment = parse_segment("topic:maps")
     dry = plan(db, segment, "New essay!", item)
     assert sorted(r.conversation_id for r in dry.to_send) == ["sl-2", "tg-1"]
@@ -93,7 +93,7 @@ def test_newsletter_subscribers_without_a_push_channel_get_an_email(
 
 def test_rsvps_of_an_event_and_everyone_who_opted_in(db: Database) -> None:
     _readers(db)
-    start = utc_now() + timedelta(days=3)
+    start = utcnow() + timedelta(days=3)
     with db.session() as session:
         event = Event(uid="launch", title="Launch", starts_at=start,
                       ends_at=start + timedelta(hours=1))

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from penpal.db import Database
+from penpal.db.clock import utcnow
 from penpal.db.models import ChannelIdentity, ConsentRecord, Item, ItemTopic
 from penpal.newsletter.follows import (
     UnknownTopic,
@@ -17,7 +18,6 @@ from penpal.newsletter.follows import (
     send_new_item_notices,
     unfollow,
 )
-from penpal.privacy.clock import utc_now
 from penpal.push import RasaPusher
 from tests.newsletter.support import ApiServer
 
@@ -64,7 +64,7 @@ def _notices(api: ApiServer) -> list[tuple[str, str, str]]:
 def test_followers_are_told_once_per_new_item_on_their_channel(
     db: Database, api: ApiServer
 ) -> None:
-    now = utc_now()
+    now = utcnow()
     old = add_item(db, "old", ["maps"], now - timedelta(days=30))
     follow(db, "chat-1", "telegram", "maps", TOPICS)
     follow(db, "chat-1", "telegram", "worldbuilding", TOPICS)
@@ -85,7 +85,7 @@ def test_followers_are_told_once_per_new_item_on_their_channel(
 def test_a_failed_push_is_tried_again_and_the_daily_cap_holds(
     db: Database, api: ApiServer
 ) -> None:
-    start = utc_now()
+    start = utcnow()
     follow(db, "chat-1", "slack", "craft", TOPICS)
     items = [add_item(db, f"essay-{n}", ["craft"], start + timedelta(seconds=n + 1))
              for n in range(4)]
@@ -105,7 +105,7 @@ def test_a_failed_push_is_tried_again_and_the_daily_cap_holds(
 
 
 def test_notices_go_to_the_channel_the_reader_uses_now(db: Database, api: ApiServer) -> None:
-    now = utc_now()
+    now = utcnow()
     follow(db, "chat-1", "rest", "maps", TOPICS)
     with db.session() as session:
         session.execute(update(ChannelIdentity).values(channel="socketio"))

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 
 from penpal.config import NewsletterSettings
 from penpal.db import Database
+from penpal.db.clock import utcnow
 from penpal.db.models import (
     ConsentRecord,
     NewsletterSubscription,
@@ -19,7 +20,6 @@ from penpal.db.models import (
 )
 from penpal.newsletter import InvalidEmail, Newsletter
 from penpal.privacy import forget_conversation
-from penpal.privacy.clock import utc_now
 from penpal.privacy.throttle import NEWSLETTER_CODE_TRIES
 from tests.newsletter.conftest import closed_port_settings, make_newsletter
 from tests.newsletter.support import body_of, confirm_code, confirm_link, parsed
@@ -71,7 +71,7 @@ def test_a_code_confirms_only_a_signup_of_the_conversation_that_asked_for_it(
 def test_a_conversation_gets_a_few_tries_at_a_code_and_then_the_link(
     newsletter: Newsletter, inbox: list[Any], db: Database, settings: NewsletterSettings
 ) -> None:
-    now = utc_now()
+    now = utcnow()
     newsletter.subscribe("rest:anna", "rest", "anna@example.org", ["craft"], "weekly")
     newsletter.subscribe("rest:bo", "rest", "bo@example.org", ["craft"], "weekly")
     annas, bos = confirm_code(inbox[0]), confirm_code(inbox[1])
@@ -160,7 +160,7 @@ def test_subscribing_twice_is_harmless_and_says_so(
 def test_an_expired_link_is_refused_and_signing_up_again_sends_a_fresh_one(
     newsletter: Newsletter, inbox: list[Any], db: Database
 ) -> None:
-    long_ago = utc_now() - timedelta(hours=49)
+    long_ago = utcnow() - timedelta(hours=49)
     newsletter.subscribe("chat-1", "rest", "anna@example.org", ["craft"], "weekly", now=long_ago)
     old_token = confirm_link(inbox[0]).rsplit("/", 1)[1]
     expired = newsletter.confirm_token(old_token)

@@ -14,12 +14,12 @@ from sanic import Sanic
 from sqlalchemy import select
 
 from penpal.db import Database
+from penpal.db.clock import utcnow
 from penpal.db.models import NewsletterSubscription
-from penpal.devstack import free_port
 from penpal.newsletter import Newsletter
 from penpal.newsletter.web import newsletter_routes
-from penpal.privacy.clock import utc_now
 from tests.newsletter.support import confirm_link, unsubscribe_link
+from tests.support.devstack import free_port
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_an_expired_or_unknown_link_says_so(
     newsletter: Newsletter, inbox: list[Any], db: Database, site: str
 ) -> None:
     newsletter.subscribe("chat-1", "rest", "anna@example.org", ["maps"], "weekly",
-                         now=utc_now() - timedelta(days=3))
+                         now=utcnow() - timedelta(days=3))
     page = requests.get(_local(confirm_link(inbox[0]), site), timeout=10)
     assert page.status_code == 410 and "expired" in page.text
     assert _status(db) == "pending"

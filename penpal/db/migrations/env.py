@@ -5,7 +5,10 @@ from alembic import context
 from penpal.db.database import make_engine
 from penpal.db.models import Base
 
-engine = make_engine(context.config.get_main_option("sqlalchemy.url"))
+url = context.config.get_main_option("sqlalchemy.url")
+if url is None:
+    raise RuntimeError("sqlalchemy.url is not set: run migrations through penpal.db.migrate")
+engine = make_engine(url)
 with engine.connect() as connection:
     context.configure(
         connection=connection,

@@ -11,7 +11,7 @@ class Subscriber:
     """What a provider needs to know about one subscriber."""
 
     email: str
-    status: str  # pending, subscribed, unsubscribed
+    status: str  # a SubscriptionStatus: pending, subscribed, unsubscribed
     topics: tuple[str, ...]
     frequency: str
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from penpal.config import NewsletterSettings
+from penpal.db.models import SubscriptionStatus
 from penpal.newsletter.providers.base import ProviderError, Subscriber
 from penpal.newsletter.providers.http import call
 
@@ -18,14 +19,15 @@ class ButtondownProvider:
         self._headers = {"Authorization": f"Token {settings.buttondown.api_key or ''}"}
 
     def sync(self, subscriber: Subscriber) -> None:
-        if subscriber.status == "pending":
+        if subscriber.status == SubscriptionStatus.PENDING:
             return
+        subscribed = subscriber.status == SubscriptionStatus.SUBSCRIBED
         fields = {
             "tags": list(subscriber.topics),
             "metadata": {"frequency": subscriber.frequency},
-            "type": "regular" if subscriber.status == "subscribed" else "unsubscribed",
+            "type": "regular" if subscribed else "unsubscribed",  # Buttondown's types
         }
-        if subscriber.status == "subscribed":
+        if subscribed:
             try:
                 self._call("POST", "/v1/subscribers",
                            json={"email_address": subscriber.email, **fields})

@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 
 from penpal.config import NewsletterSettings
+from penpal.db.models import SubscriptionStatus
 from penpal.newsletter.providers.base import ProviderError, Subscriber
 from penpal.newsletter.providers.http import call
 
 # Mailchimp's own "pending" would send Mailchimp's confirmation email on top of
-# ours, so a subscriber reaches Mailchimp once confirmed.
-STATUSES = {"subscribed": "subscribed", "unsubscribed": "unsubscribed"}
+# ours, so a subscriber reaches Mailchimp once confirmed. Ours -> Mailchimp's.
+STATUSES: dict[str, str] = {  # keyed by the stored strings, which the members are
+    SubscriptionStatus.SUBSCRIBED: "subscribed",
+    SubscriptionStatus.UNSUBSCRIBED: "unsubscribed",
+}
 
 
 def subscriber_hash(email: str) -> str:
