@@ -2,40 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from actions.guard import GuardedAction, blocking
 from actions.tracking import latest_intent
-
-log = logging.getLogger(__name__)
 
 YES_INTENTS = ("personalize_on", "affirm")
 
 
-class ActionSetPersonalization(Action):
+class ActionSetPersonalization(GuardedAction):
+    apology = "utter_personalize_unavailable"
+
     def name(self) -> str:
         return "action_set_personalization"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         allowed = latest_intent(tracker) in YES_INTENTS
-        try:
-            await asyncio.to_thread(
-                services.readers().set_personalization,
-                tracker.sender_id, tracker.get_latest_input_channel(), allowed,
-            )
-        except SQLAlchemyError:
-            log.exception("personalisation: could not record the choice")
-            dispatcher.utter_message(response="utter_personalize_unavailable")
-            return [SlotSet("asked_to_personalize", False)]
+        await blocking(
+            services.readers().set_personalization,
+            tracker.sender_id, tracker.get_latest_input_channel(), allowed,
+        )
         dispatcher.utter_message(
             response="utter_personalize_on" if allowed else "utter_personalize_off")
+        return self.safe_events(tracker)
+
+    def safe_events(self, tracker: Tracker) -> list[EventType]:
         return [SlotSet("asked_to_personalize", False)]

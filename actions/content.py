@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from actions.guard import GuardedAction, blocking, blocking_or
 from actions.tracking import latest_entity, latest_intent
 from penpal.query import content_request
 from penpal.recommend.service import Recommended
 from penpal.web import tracked_link
-
-log = logging.getLogger(__name__)
 
 KIND_LABELS = {"article": "read", "book": "book", "episode": "listen", "video": "watch"}
 
@@ -56,22 +52,20 @@ def pick_message(pick: Recommended, public_url: str) -> dict[str, Any]:
     }
 
 
-class ActionRecommend(Action):
+class ActionRecommend(GuardedAction):
     """find_content ("anything short about maps?") and more_like_that."""
+
+    apology = "utter_recommend_unavailable"
 
     def name(self) -> str:
         return "action_recommend"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        reset = [SlotSet("topic", None), SlotSet("kind", None), SlotSet("length", None)]
-        try:
-            picks = await self._picks(dispatcher, tracker)
-        except SQLAlchemyError:
-            log.exception("recommend: the catalogue is unavailable")
-            dispatcher.utter_message(response="utter_recommend_unavailable")
-            return reset
+    def safe_events(self, tracker: Tracker) -> list[EventType]:
+        return [SlotSet("topic", None), SlotSet("kind", None), SlotSet("length", None)]
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        reset = self.safe_events(tracker)
+        picks = await self._picks(dispatcher, tracker)
         if not picks:
             return reset
         config = services.config()
@@ -102,14 +96,14 @@ class ActionRecommend(Action):
             if anchor is None:
                 dispatcher.utter_message(response="utter_no_pick_yet")
                 return []
-            picks = await asyncio.to_thread(service.more_like_for, reader, anchor, seen)
+            picks = await blocking(service.more_like_for, reader, anchor, seen)
             if not picks:
-                topics = await asyncio.to_thread(service.known_topics)  # may rebuild the index
+                topics = await blocking(service.known_topics)  # may rebuild the index
                 dispatcher.utter_message(response="utter_nothing_matches",
                                          topics=", ".join(topics))
             return picks
 
-        topics = await asyncio.to_thread(service.known_topics)
+        topics = await blocking(service.known_topics)
         if not topics:
             dispatcher.utter_message(response="utter_no_content")
             return []
@@ -119,30 +113,26 @@ class ActionRecommend(Action):
             latest_entity(tracker, "length"), topics, services.config().writer.name,
         )
         if request.query:
-            picks = await asyncio.to_thread(
+            picks = await blocking(
                 service.search_for, reader, request.query, request.filters, seen)
             if not picks:
                 dispatcher.utter_message(
                     response="utter_unknown_topic", query=request.query,
                     topics=", ".join(topics))
             return picks
-        picks = await asyncio.to_thread(service.recommend_for, reader, request.filters, seen)
+        picks = await blocking(service.recommend_for, reader, request.filters, seen)
         if not picks:
             dispatcher.utter_message(response="utter_nothing_matches", topics=", ".join(topics))
         for topic in request.filters.topics:
-            await asyncio.to_thread(service.add_interest, reader, topic)
+            await blocking(service.add_interest, reader, topic)
         return picks
 
     async def _should_ask_consent(self, tracker: Tracker) -> bool:
         if tracker.get_slot("asked_to_personalize"):
             return False
-        try:
-            choice = await asyncio.to_thread(
-                services.readers().personalization_choice, tracker.sender_id
-            )
-        except SQLAlchemyError:
-            log.exception("recommend: consent state unavailable; not asking now")
-            return False
+        # If the consent state cannot be read, the reader is not asked now.
+        choice = await blocking_or(
+            False, self.name(), services.readers().personalization_choice, tracker.sender_id)
         return choice is None
 
 
@@ -160,14 +150,10 @@ class ActionFeedback(Action):
             dispatcher.utter_message(response="utter_no_pick_yet")
             return []
         liked = latest_intent(tracker) == "feedback_like"
-        try:
-            kept = await asyncio.to_thread(
-                services.recommendations().feedback, tracker.sender_id, item,
-                "liked" if liked else "disliked",
-            )
-        except SQLAlchemyError:
-            log.exception("feedback: could not record it")
-            kept = False
+        kept = await blocking_or(
+            False, self.name(), services.recommendations().feedback, tracker.sender_id, item,
+            "liked" if liked else "disliked",
+        )
         response = "utter_feedback_liked" if liked else "utter_feedback_disliked"
         dispatcher.utter_message(response=response if kept else f"{response}_session")
         return [SlotSet("last_pick", str(item))]

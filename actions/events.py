@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 from datetime import datetime, timezone
 from typing import Any
 
@@ -12,9 +10,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from actions.guard import GuardedAction, blocking, blocking_or
 from actions.tracking import latest_entity
 from penpal.events import (
     EVENT_KINDS,
@@ -33,11 +31,9 @@ from penpal.events import (
     upcoming,
 )
 
-log = logging.getLogger(__name__)
-
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
 RSVP_SLOTS = ("rsvp_event", "rsvp_name", "rsvp_email")
-FAILURES = (SQLAlchemyError, EventError, OSError)
+FAILURES = (EventError, OSError)  # with StoreUnavailable, which every guard catches
 
 
 def _button(title: str, intent: str, event_id: int) -> dict[str, str]:
@@ -134,23 +130,22 @@ def _listing_filter(tracker: Tracker) -> EventFilter:
     )
 
 
-class ActionEventList(Action):
+class EventsAction(GuardedAction):
+    """If the calendar cannot be read, the reader is told so."""
+
+    apology = "utter_events_unavailable"
+    failures = FAILURES
+
+
+class ActionEventList(EventsAction):
     """ "any events coming up?", "readings in Berlin next week?" """
 
     def name(self) -> str:
         return "action_event_list"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        try:
-            wanted = _listing_filter(tracker)
-            events = await asyncio.to_thread(
-                upcoming, services.database(), wanted, datetime.now(timezone.utc))
-        except FAILURES:
-            log.exception("events: listing failed")
-            dispatcher.utter_message(response="utter_events_unavailable")
-            return []
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        wanted = _listing_filter(tracker)
+        events = await blocking(upcoming, services.database(), wanted, datetime.now(timezone.utc))
         if not events:
             dispatcher.utter_message(response="utter_events_none", what=wanted.describe())
             return [SlotSet("event_listed", [])]
@@ -161,19 +156,12 @@ class ActionEventList(Action):
         return [SlotSet("event_listed", [str(event.id) for event in events])]
 
 
-class ActionEventDetails(Action):
+class ActionEventDetails(EventsAction):
     def name(self) -> str:
         return "action_event_details"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        try:
-            event = await asyncio.to_thread(_resolve, tracker)
-        except FAILURES:
-            log.exception("events: details failed")
-            dispatcher.utter_message(response="utter_events_unavailable")
-            return []
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        event = await blocking(_resolve, tracker)
         if event is None:
             dispatcher.utter_message(response="utter_event_which")
             return []
@@ -190,11 +178,7 @@ class ValidateRsvpForm(FormValidationAction):
     ) -> dict[str, Any]:
         if tracker.get_slot("rsvp_event"):
             return {}
-        try:
-            event = await asyncio.to_thread(_resolve, tracker)
-        except FAILURES:
-            log.exception("events: could not resolve the event to sign up for")
-            return {}
+        event = await blocking_or(None, self.name(), _resolve, tracker, failures=FAILURES)
         if event is None:
             return {}
         if event.status != "scheduled" or event.starts_at <= datetime.now(timezone.utc):
@@ -230,36 +214,32 @@ class ActionAskRsvpEvent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        try:
-            events = await asyncio.to_thread(
-                upcoming, services.database(), EventFilter(), datetime.now(timezone.utc))
-        except FAILURES:
-            log.exception("events: listing for the RSVP form failed")
-            events = []
+        events: list[EventView] = await blocking_or(
+            [], self.name(), upcoming, services.database(), EventFilter(),
+            datetime.now(timezone.utc), failures=FAILURES)
         dispatcher.utter_message(
-            text="Which event would you like to sign up for?",
+            response="utter_rsvp_which_event",
             buttons=[_button(f"{event.title} ({event.local_start:%-d %b})", "rsvp", event.id)
                      for event in events])
         return [SlotSet("event_listed", [str(event.id) for event in events])]
 
 
-class ActionRsvpSubmit(Action):
+class ActionRsvpSubmit(GuardedAction):
+    apology = "utter_rsvp_failed"
+    failures = (*FAILURES, InvalidRsvp, TypeError, ValueError)
+
     def name(self) -> str:
         return "action_rsvp_submit"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    def safe_events(self, tracker: Tracker) -> list[EventType]:
+        return reset_rsvp_slots()
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         reset = reset_rsvp_slots()
-        try:
-            result = await asyncio.to_thread(
-                rsvp, services.database(), tracker.sender_id, tracker.get_latest_input_channel(),
-                int(tracker.get_slot("rsvp_event")), tracker.get_slot("rsvp_name") or "",
-                tracker.get_slot("rsvp_email") or "", services.config().events.reminder_hours)
-        except (*FAILURES, InvalidRsvp, TypeError, ValueError):
-            log.exception("events: RSVP failed")
-            dispatcher.utter_message(response="utter_rsvp_failed")
-            return reset
+        result = await blocking(
+            rsvp, services.database(), tracker.sender_id, tracker.get_latest_input_channel(),
+            int(tracker.get_slot("rsvp_event")), tracker.get_slot("rsvp_name") or "",
+            tracker.get_slot("rsvp_email") or "", services.config().events.reminder_hours)
         event = result.event
         if result.already:
             dispatcher.utter_message(response="utter_rsvp_already", title=event.title,
@@ -294,21 +274,14 @@ def _status(status: str, position: int | None) -> str:
     return f"waitlist, number {position}" if status == "waitlisted" else "going"
 
 
-class ActionRsvpList(Action):
+class ActionRsvpList(EventsAction):
     """ "What am I signed up for?" """
 
     def name(self) -> str:
         return "action_rsvp_list"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        try:
-            mine = await asyncio.to_thread(my_rsvps, services.database(), tracker.sender_id)
-        except FAILURES:
-            log.exception("events: listing sign-ups failed")
-            dispatcher.utter_message(response="utter_events_unavailable")
-            return []
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        mine = await blocking(my_rsvps, services.database(), tracker.sender_id)
         if not mine:
             dispatcher.utter_message(response="utter_rsvp_none")
             return []
@@ -321,29 +294,21 @@ class ActionRsvpList(Action):
         return [SlotSet("event_listed", [str(item.event.id) for item in mine])]
 
 
-class ActionRsvpCancel(Action):
+class ActionRsvpCancel(EventsAction):
     """ "Cancel my RSVP (for the launch)": frees the seat for the waitlist."""
 
     def name(self) -> str:
         return "action_rsvp_cancel"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         db = services.database()
-        try:
-            mine = await asyncio.to_thread(my_rsvps, db, tracker.sender_id)
-            target = self._target(tracker, [item.event for item in mine])
-            if target is None:
-                self._ask(dispatcher, mine)
-                return []
-            result = await asyncio.to_thread(
-                cancel_rsvp, db, tracker.sender_id, target,
-                services.config().events.reminder_hours)
-        except FAILURES:
-            log.exception("events: cancelling an RSVP failed")
-            dispatcher.utter_message(response="utter_events_unavailable")
+        mine = await blocking(my_rsvps, db, tracker.sender_id)
+        target = self._target(tracker, [item.event for item in mine])
+        if target is None:
+            self._ask(dispatcher, mine)
             return []
+        result = await blocking(
+            cancel_rsvp, db, tracker.sender_id, target, services.config().events.reminder_hours)
         if not result.cancelled or result.event is None:
             dispatcher.utter_message(response="utter_rsvp_none")
             return []
@@ -372,22 +337,21 @@ class ActionRsvpCancel(Action):
             buttons=[_button(item.event.title, "rsvp_cancel", item.event.id) for item in mine])
 
 
-class ActionEventNotice(Action):
-    """Speaks a notice the scheduler triggered: a reminder, a freed seat, a cancellation."""
+class ActionEventNotice(GuardedAction):
+    """Speaks a notice the scheduler triggered: a reminder, a freed seat, a cancellation.
+
+    If the event cannot be read, nothing is said (the reader asked nothing).
+    """
+
+    failures = (*FAILURES, ValueError)
 
     def name(self) -> str:
         return "action_event_notice"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         event_id = latest_entity(tracker, "event_id")
         kind = latest_entity(tracker, "event_notice") or "reminder"
-        try:
-            event = await asyncio.to_thread(get_event, services.database(), int(event_id or 0))
-        except (*FAILURES, ValueError):
-            log.exception("events: notice for an event could not be read")
-            event = None
+        event = await blocking(get_event, services.database(), int(event_id or 0))
         if event is None:
             return []
         dispatcher.utter_message(**notice_message(event, kind, latest_entity(
@@ -396,16 +360,18 @@ class ActionEventNotice(Action):
 
 
 def notice_message(event: EventView, kind: str, hours: str | None) -> dict[str, Any]:
+    """The notice's response and what fills it in."""
     if kind == "cancelled":
-        return {"text": f"Sorry: {event.title} ({event.when()}) has been cancelled. "
-                        "Your sign-up is void; ask me \"any events coming up?\" for others."}
+        return {"response": "utter_event_notice_cancelled", "title": event.title,
+                "when": event.when()}
     if kind == "promoted":
-        return {"text": f"Good news! A seat freed up for {event.title} and it's yours: "
-                        f"{event.when()}, {event.where()}. Add it to your calendar: "
-                        f"{_calendar(event)}",
+        return {"response": "utter_event_notice_promoted", "title": event.title,
+                "when": event.when(), "where": event.where(), "calendar": _calendar(event),
                 "buttons": [_button("Cancel my place", "rsvp_cancel", event.id)]}
-    soon = f"in {hours} hour{'s' if hours != '1' else ''}" if hours else "soon"
-    link = f" Join here: {event.online_url}" if event.online_url else ""
-    return {"text": f"⏰ Reminder: {event.title} starts {soon}: {event.when()}, "
-                    f"{event.where()}.{link}",
-            "buttons": [_button("I can't come", "rsvp_cancel", event.id)]}
+    starts = f"in {hours} hour{'s' if hours != '1' else ''}" if hours else "soon"
+    reminder = {"response": "utter_event_notice_reminder", "title": event.title,
+                "starts": starts, "when": event.when(), "where": event.where(),
+                "buttons": [_button("I can't come", "rsvp_cancel", event.id)]}
+    if event.online_url:
+        reminder.update(response="utter_event_notice_reminder_online", link=event.online_url)
+    return reminder

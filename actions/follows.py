@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from actions.guard import GuardedAction, blocking
 from actions.newsletter import topics_wanted
 from actions.tracking import latest_entity
 from penpal.newsletter.follows import announce_item, follow, followed, unfollow
 from penpal.push import can_push
 from penpal.web import tracked_link
 
-log = logging.getLogger(__name__)
+
+class FollowAction(GuardedAction):
+    """If follows cannot be read or kept, the reader is told so."""
+
+    apology = "utter_follow_failed"
 
 
-class ActionFollowTopic(Action):
+class ActionFollowTopic(FollowAction):
     """"tell me when you post about worldbuilding"."""
 
     def name(self) -> str:
         return "action_follow_topic"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         known = services.config().topics
         topics = topics_wanted(tracker, known)
         if not topics:
@@ -39,13 +37,8 @@ class ActionFollowTopic(Action):
                 topic=asked or "", topics=", ".join(known))
             return []
         channel = tracker.get_latest_input_channel()
-        try:
-            new = [topic for topic in topics if await asyncio.to_thread(
-                follow, services.database(), tracker.sender_id, channel, topic, known)]
-        except SQLAlchemyError:
-            log.exception("follows: could not keep a follow")
-            dispatcher.utter_message(response="utter_follow_failed")
-            return []
+        new = [topic for topic in topics if await blocking(
+            follow, services.database(), tracker.sender_id, channel, topic, known)]
         if new:
             dispatcher.utter_message(response="utter_follow_started", topics=", ".join(new))
         else:
@@ -55,29 +48,21 @@ class ActionFollowTopic(Action):
         return []
 
 
-class ActionFollowStop(Action):
+class ActionFollowStop(FollowAction):
     """"stop those updates" (everything) or "stop the maps updates" (one topic)."""
 
     def name(self) -> str:
         return "action_follow_stop"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         topics = topics_wanted(tracker, services.config().topics)
         database, channel = services.database(), tracker.get_latest_input_channel()
-        try:
-            if topics:
-                stopped = []
-                for topic in topics:
-                    stopped += await asyncio.to_thread(
-                        unfollow, database, tracker.sender_id, channel, topic)
-            else:
-                stopped = await asyncio.to_thread(unfollow, database, tracker.sender_id, channel)
-        except SQLAlchemyError:
-            log.exception("follows: could not stop a follow")
-            dispatcher.utter_message(response="utter_follow_failed")
-            return []
+        if topics:
+            stopped = []
+            for topic in topics:
+                stopped += await blocking(unfollow, database, tracker.sender_id, channel, topic)
+        else:
+            stopped = await blocking(unfollow, database, tracker.sender_id, channel)
         if stopped:
             dispatcher.utter_message(response="utter_follow_stopped", topics=", ".join(stopped))
         else:
@@ -85,21 +70,14 @@ class ActionFollowStop(Action):
         return []
 
 
-class ActionFollowList(Action):
+class ActionFollowList(FollowAction):
     """"what do I follow?"."""
 
     def name(self) -> str:
         return "action_follow_list"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        try:
-            topics = await asyncio.to_thread(followed, services.database(), tracker.sender_id)
-        except SQLAlchemyError:
-            log.exception("follows: could not list follows")
-            dispatcher.utter_message(response="utter_follow_failed")
-            return []
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        topics = await blocking(followed, services.database(), tracker.sender_id)
         if topics:
             dispatcher.utter_message(response="utter_follow_list", topics=", ".join(topics))
         else:
@@ -107,24 +85,21 @@ class ActionFollowList(Action):
         return []
 
 
-class ActionFollowNotifyItem(Action):
-    """Pushed with EXTERNAL_follow_new_item: tells the follower about the new item."""
+class ActionFollowNotifyItem(GuardedAction):
+    """Pushed with EXTERNAL_follow_new_item: tells the follower about the new item.
+
+    If the item cannot be read, nothing is said (the reader asked nothing).
+    """
 
     def name(self) -> str:
         return "action_follow_notify_item"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         item_id = latest_entity(tracker, "item_id")
         if item_id is None or not item_id.isdigit():
             return []
-        try:
-            notice = await asyncio.to_thread(
-                announce_item, services.database(), tracker.sender_id, int(item_id))
-        except SQLAlchemyError:
-            log.exception("follows: the notice for item %s could not be prepared", item_id)
-            return []
+        notice = await blocking(
+            announce_item, services.database(), tracker.sender_id, int(item_id))
         if notice is None:
             return []
         link = tracked_link(str(services.config().public_url), notice.token)

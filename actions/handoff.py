@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from actions.guard import GuardedAction, blocking
 from penpal.contact import InvalidContact, parse_contact
 from penpal.handoff import MAX_MESSAGE_LENGTH, Turn
-
-log = logging.getLogger(__name__)
 
 HANDOFF_SLOTS = ("handoff_message", "handoff_contact")
 
@@ -59,26 +55,25 @@ class ValidateHandoffForm(FormValidationAction):
         return {"handoff_contact": contact.value}
 
 
-class ActionSubmitHandoff(Action):
+class ActionSubmitHandoff(GuardedAction):
+    apology = "utter_handoff_failed"
+    failures = (InvalidContact, ValueError)
+
     def name(self) -> str:
         return "action_submit_handoff"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    def safe_events(self, tracker: Tracker) -> list[EventType]:
+        return reset_handoff_slots()
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         message = tracker.get_slot("handoff_message") or ""
         settings = services.config().handoff
-        try:
-            contact = parse_contact(tracker.get_slot("handoff_contact") or "")
-            receipt = await asyncio.to_thread(
-                services.handoff_desk().submit,
-                tracker.sender_id, tracker.get_latest_input_channel(),
-                message, contact, transcript(tracker),
-            )
-        except (InvalidContact, ValueError, SQLAlchemyError):
-            log.exception("handoff: could not store the request")
-            dispatcher.utter_message(response="utter_handoff_failed")
-            return reset_handoff_slots()
+        contact = parse_contact(tracker.get_slot("handoff_contact") or "")
+        receipt = await blocking(
+            services.handoff_desk().submit,
+            tracker.sender_id, tracker.get_latest_input_channel(),
+            message, contact, transcript(tracker),
+        )
         dispatcher.utter_message(
             response="utter_handoff_sent" if receipt.notified else "utter_handoff_saved",
             contact=contact.value,

@@ -5,23 +5,19 @@ Also delivers the writer's broadcasts (``EXTERNAL_newsletter_broadcast``).
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from actions.guard import GuardedAction, blocking
 from actions.tracking import latest_entity
 from penpal.newsletter import (
     InvalidEmail,
-    Newsletter,
     find_code,
-    newsletter_for,
     parse_email,
     pick_frequency,
     pick_topics,
@@ -29,10 +25,7 @@ from penpal.newsletter import (
 from penpal.newsletter.broadcast import broadcast_text
 from penpal.newsletter.providers import ProviderError
 
-log = logging.getLogger(__name__)
-
 FORM_SLOTS = ("newsletter_email", "newsletter_topics", "newsletter_frequency")
-FAILURES = (SQLAlchemyError, ProviderError, OSError)
 # Whoever typed a code is not shown the address: these replies do not name it.
 CONFIRM_RESPONSES = {
     "confirmed": "utter_newsletter_confirm_confirmed",
@@ -43,16 +36,19 @@ CONFIRM_RESPONSES = {
 }
 
 
-def newsletter() -> Newsletter:
-    return newsletter_for(services.database(), services.config())
-
-
 def reset_form_slots() -> list[EventType]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
 
 
 def _text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
+
+
+class NewsletterAction(GuardedAction):
+    """If the list or its mail cannot be reached, the reader is told so."""
+
+    apology = "utter_newsletter_failed"
+    failures: ClassVar[tuple[type[Exception], ...]] = (ProviderError, OSError)
 
 
 def topics_wanted(tracker: Tracker, known: list[str]) -> list[str]:
@@ -143,27 +139,26 @@ class ActionAskNewsletterFrequency(Action):
         return []
 
 
-class ActionNewsletterSubscribe(Action):
+class ActionNewsletterSubscribe(NewsletterAction):
     """Keeps the completed signup and sends the confirmation email."""
+
+    failures = (*NewsletterAction.failures, ValueError)
 
     def name(self) -> str:
         return "action_newsletter_subscribe"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    def safe_events(self, tracker: Tracker) -> list[EventType]:
+        return reset_form_slots()
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         email = tracker.get_slot("newsletter_email") or ""
         topics = [t.strip() for t in (tracker.get_slot("newsletter_topics") or "").split(",")
                   if t.strip()]
-        try:
-            signup = await asyncio.to_thread(
-                newsletter().subscribe, tracker.sender_id, tracker.get_latest_input_channel(),
-                email, topics, tracker.get_slot("newsletter_frequency") or "",
-            )
-        except (*FAILURES, ValueError):
-            log.exception("newsletter: the signup could not be kept")
-            dispatcher.utter_message(response="utter_newsletter_failed")
-            return reset_form_slots()
+        signup = await blocking(
+            services.newsletter().subscribe, tracker.sender_id,
+            tracker.get_latest_input_channel(), email, topics,
+            tracker.get_slot("newsletter_frequency") or "",
+        )
         if signup.outcome == "pending":
             response = ("utter_newsletter_check_inbox" if signup.mail_sent
                         else "utter_newsletter_mail_later")
@@ -183,43 +178,29 @@ class ActionResetNewsletterForm(Action):
         return reset_form_slots()
 
 
-class ActionNewsletterConfirm(Action):
+class ActionNewsletterConfirm(NewsletterAction):
     """The code from the confirmation email, typed in chat."""
 
     def name(self) -> str:
         return "action_newsletter_confirm"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         code = find_code(_text(tracker))
         if code is None:
             dispatcher.utter_message(response="utter_newsletter_code_missing")
             return []
-        try:
-            result = await asyncio.to_thread(newsletter().confirm_code, tracker.sender_id, code)
-        except FAILURES:
-            log.exception("newsletter: confirming a code failed")
-            dispatcher.utter_message(response="utter_newsletter_failed")
-            return []
+        result = await blocking(services.newsletter().confirm_code, tracker.sender_id, code)
         dispatcher.utter_message(response=CONFIRM_RESPONSES[result.outcome])
         return []
 
 
-class ActionNewsletterUnsubscribe(Action):
+class ActionNewsletterUnsubscribe(NewsletterAction):
     def name(self) -> str:
         return "action_newsletter_unsubscribe"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        try:
-            gone = await asyncio.to_thread(
-                newsletter().unsubscribe, tracker.sender_id, tracker.get_latest_input_channel())
-        except FAILURES:
-            log.exception("newsletter: unsubscribing failed")
-            dispatcher.utter_message(response="utter_newsletter_failed")
-            return []
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        gone = await blocking(services.newsletter().unsubscribe, tracker.sender_id,
+                              tracker.get_latest_input_channel())
         if gone is None:
             dispatcher.utter_message(response="utter_newsletter_not_subscribed")
         else:
@@ -227,15 +208,13 @@ class ActionNewsletterUnsubscribe(Action):
         return []
 
 
-class ActionNewsletterChange(Action):
+class ActionNewsletterChange(NewsletterAction):
     """"make it monthly", "only worldbuilding": one message changes the preferences."""
 
     def name(self) -> str:
         return "action_newsletter_change"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         config = services.config()
         topics = topics_wanted(tracker, config.topics)
         frequency = pick_frequency(_text(tracker), config.newsletter.frequencies)
@@ -244,13 +223,8 @@ class ActionNewsletterChange(Action):
                                      choices=" or ".join(config.newsletter.frequencies),
                                      topics=", ".join(config.topics))
             return []
-        try:
-            changed = await asyncio.to_thread(
-                newsletter().change, tracker.sender_id, topics or None, frequency)
-        except FAILURES:
-            log.exception("newsletter: changing preferences failed")
-            dispatcher.utter_message(response="utter_newsletter_failed")
-            return []
+        changed = await blocking(
+            services.newsletter().change, tracker.sender_id, topics or None, frequency)
         if changed is None:
             dispatcher.utter_message(response="utter_newsletter_not_subscribed")
         else:
@@ -260,23 +234,22 @@ class ActionNewsletterChange(Action):
         return []
 
 
-class ActionNewsletterBroadcast(Action):
-    """Says the writer's broadcast, pushed with EXTERNAL_newsletter_broadcast."""
+class ActionNewsletterBroadcast(GuardedAction):
+    """Says the writer's broadcast, pushed with EXTERNAL_newsletter_broadcast.
+
+    If it cannot be read, nothing is said (the reader asked nothing).
+    """
+
+    failures = (ValueError,)
 
     def name(self) -> str:
         return "action_newsletter_broadcast"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         broadcast_id = latest_entity(tracker, "broadcast_id")
         if broadcast_id is None or not broadcast_id.isdigit():
             return []
-        try:
-            text = await asyncio.to_thread(broadcast_text, services.database(), int(broadcast_id))
-        except (SQLAlchemyError, ValueError):
-            log.exception("newsletter: broadcast %s could not be read", broadcast_id)
-            return []
+        text = await blocking(broadcast_text, services.database(), int(broadcast_id))
         if text:
             dispatcher.utter_message(text=text)
         return []

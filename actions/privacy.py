@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from actions.guard import GuardedAction, blocking
 from actions.tracking import latest_entity
 from penpal.privacy import (
     LinkStatus,
@@ -44,27 +43,15 @@ LINK_RESPONSES = {
 }
 
 
-class PrivacyAction(Action, ABC):
-    """Runs ``act`` and, if the data cannot be reached, says so instead of failing."""
+class PrivacyAction(GuardedAction):
+    """If the data cannot be reached, the reader is told so."""
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        try:
-            return await self.act(dispatcher, tracker)
-        except SQLAlchemyError:
-            log.exception("%s: the app database is unavailable", self.name())
-            dispatcher.utter_message(response="utter_privacy_unavailable")
-            return []
-
-    @abstractmethod
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        """The action's work; database errors are turned into an apology by ``run``."""
+    apology = "utter_privacy_unavailable"
 
 
 async def known_reader(dispatcher: CollectingDispatcher, tracker: Tracker) -> int | None:
     """The conversation's reader; None (and the reader is told so) if nothing is kept."""
-    reader_id = await asyncio.to_thread(reader_id_for, services.database(), tracker.sender_id)
+    reader_id = await blocking(reader_id_for, services.database(), tracker.sender_id)
     if reader_id is None:
         dispatcher.utter_message(response="utter_nothing_stored")
     return reader_id
@@ -78,7 +65,7 @@ class ActionShowMyData(PrivacyAction):
         reader_id = await known_reader(dispatcher, tracker)
         if reader_id is None:
             return []
-        export = await asyncio.to_thread(export_reader, services.database(), reader_id)
+        export = await blocking(export_reader, services.database(), reader_id)
         dispatcher.utter_message(response="utter_my_data_intro")
         dispatcher.utter_message(text="\n".join(f"• {line}" for line in summary_lines(export)))
         dispatcher.utter_message(response="utter_my_data_outro")
@@ -93,7 +80,7 @@ class ActionExportData(PrivacyAction):
         reader_id = await known_reader(dispatcher, tracker)
         if reader_id is None:
             return []
-        token = await asyncio.to_thread(create_export_link, services.database(), reader_id)
+        token = await blocking(create_export_link, services.database(), reader_id)
         link = f"{str(services.config().public_url).rstrip('/')}/export/{token}"
         dispatcher.utter_message(response="utter_export_link", link=link,
                                  hours=int(DEFAULT_TTL.total_seconds() // 3600))
@@ -116,7 +103,7 @@ class ActionForgetMe(PrivacyAction):
         return "action_forget_me"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        await asyncio.to_thread(forget_conversation, services.database(), tracker.sender_id)
+        await blocking(forget_conversation, services.database(), tracker.sender_id)
         log.info("forget me: a reader was erased")
         task = asyncio.create_task(erase_history_soon())
         _erasures.add(task)
@@ -133,7 +120,7 @@ async def erase_history_soon() -> None:
     """
     await asyncio.sleep(DEFAULT_GRACE_SECONDS + 1)
     try:
-        await asyncio.to_thread(erase_conversations, tracker_store_url(), services.database())
+        await blocking(erase_conversations, tracker_store_url(), services.database())
     except Exception:
         log.exception("forget me: conversation history not erased yet; the scheduler retries")
 
@@ -154,7 +141,7 @@ class ActionStartLink(PrivacyAction):
         return "action_start_link"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        code = await asyncio.to_thread(
+        code = await blocking(
             start_link, services.database(), tracker.sender_id,
             tracker.get_latest_input_channel(),
         )
@@ -171,7 +158,7 @@ class ActionCompleteLink(PrivacyAction):
         if len(code) != 6:
             dispatcher.utter_message(response="utter_link_no_code")
             return []
-        result = await asyncio.to_thread(
+        result = await blocking(
             complete_link, services.database(), code, tracker.sender_id,
             tracker.get_latest_input_channel(),
         )
@@ -184,6 +171,6 @@ class ActionUnlink(PrivacyAction):
         return "action_unlink"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        done = await asyncio.to_thread(unlink, services.database(), tracker.sender_id)
+        done = await blocking(unlink, services.database(), tracker.sender_id)
         dispatcher.utter_message(response="utter_unlinked" if done else "utter_not_linked")
         return []

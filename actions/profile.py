@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions import services
+from actions.guard import GuardedAction, blocking, blocking_or
 from penpal.readers import clean_name
-
-log = logging.getLogger(__name__)
 
 
 class ActionAskRememberName(Action):
@@ -31,26 +27,21 @@ class ActionAskRememberName(Action):
         return []
 
 
-class ActionRememberName(Action):
+class ActionRememberName(GuardedAction):
+    apology = "utter_name_not_saved"
+
     def name(self) -> str:
         return "action_remember_name"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         name = clean_name(tracker.get_slot("reader_name"))
         if name is None:
             dispatcher.utter_message(response="utter_name_not_caught")
             return []
-        try:
-            await asyncio.to_thread(
-                services.readers().remember_name,
-                tracker.sender_id, tracker.get_latest_input_channel(), name,
-            )
-        except SQLAlchemyError:
-            log.exception("remember name: could not store it")
-            dispatcher.utter_message(response="utter_name_not_saved")
-            return []
+        await blocking(
+            services.readers().remember_name,
+            tracker.sender_id, tracker.get_latest_input_channel(), name,
+        )
         dispatcher.utter_message(response="utter_name_remembered")
         return []
 
@@ -62,12 +53,10 @@ class ActionForgetName(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        try:
-            await asyncio.to_thread(
-                services.readers().forget_name,
-                tracker.sender_id, tracker.get_latest_input_channel(),
-            )
-        except SQLAlchemyError:
-            log.exception("forget name: could not record the refusal")
+        # If the refusal cannot be recorded, nothing is kept either way.
+        await blocking_or(
+            None, self.name(), services.readers().forget_name,
+            tracker.sender_id, tracker.get_latest_input_channel(),
+        )
         dispatcher.utter_message(response="utter_name_not_kept")
         return []

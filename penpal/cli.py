@@ -11,17 +11,17 @@ import typer
 from rich.table import Table
 
 from penpal.catalog.cli import content_app
-from penpal.console import ConfigOption, console, writer_config
-from penpal.db import Database, database_url
+from penpal.console import ConfigOption, app_database, console, writer_config
+from penpal.db import database_url
 from penpal.db.migrate import upgrade
 from penpal.events.cli import events_app
 from penpal.handoff import HandoffDesk
 from penpal.logfilter import install as install_log_filter
 from penpal.newsletter.cli import broadcast, newsletter_app
-from penpal.notify import WriterNotifier
 from penpal.privacy.cli import privacy_app
 from penpal.scheduler import DEFAULT_TICK_SECONDS, tick
 from penpal.scheduler import run as run_scheduler
+from penpal.services import handoff_desk
 
 app = typer.Typer(help="Penpal, the writer's console.", no_args_is_help=True)
 db_app = typer.Typer(help="The app database.", no_args_is_help=True)
@@ -60,7 +60,8 @@ def db_upgrade() -> None:
 
 
 def _desk(config_path: Path) -> HandoffDesk:
-    return HandoffDesk(Database(database_url()), WriterNotifier(writer_config(config_path).handoff))
+    config = writer_config(config_path)
+    return handoff_desk(app_database(), config)
 
 
 @handoff_app.command("list")
@@ -90,8 +91,8 @@ def scheduler(
     every: float = typer.Option(DEFAULT_TICK_SECONDS, min=1, help="Seconds between rounds."),
 ) -> None:
     """Run background jobs (feed sync, history erasure, retention) until stopped."""
+    db = app_database()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    db = Database(database_url())
     if once:
         tick(db)
         return

@@ -31,7 +31,7 @@ from typing import Any
 
 REDACTED = "[redacted]"
 
-# The slots of domain/*.yml that hold what a reader said about themselves.
+# The slots of domain.yml that hold what a reader said about themselves.
 PERSONAL_SLOTS = frozenset({
     "reader_name", "handoff_message", "handoff_contact", "rsvp_name", "rsvp_email",
     "newsletter_email",
@@ -180,6 +180,7 @@ def install() -> None:
     is often configured after start-up code runs (Sanic's ``dictConfig``,
     ``basicConfig``, coloredlogs), so ``Logger.addHandler`` guards new handlers too.
     """
+    # a deliberate patch of the stdlib method; mypy rejects any assignment to a method
     logging.Logger.addHandler = _add_guarded_handler  # type: ignore[method-assign]
     loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
     for logger in loggers:
@@ -189,9 +190,10 @@ def install() -> None:
         _guard(logging.lastResort)
 
 
-def _add_guarded_handler(logger: logging.Logger, handler: logging.Handler) -> None:
-    _guard(handler)
-    _add_handler(logger, handler)
+def _add_guarded_handler(self: logging.Logger, hdlr: logging.Handler) -> None:
+    # named as in Logger.addHandler, which callers may pass by keyword
+    _guard(hdlr)
+    _add_handler(self, hdlr)
 
 
 def _guard(handler: logging.Handler) -> None:

@@ -13,18 +13,7 @@ import actions
 
 PROJECT = Path(__file__).resolve().parents[1]
 
-def _merged_domain() -> dict:
-    """domain/*.yml as Rasa merges them: one file per capability."""
-    merged: dict = {"intents": [], "actions": [], "responses": {}}
-    for path in sorted((PROJECT / "domain").glob("*.yml")):
-        part = yaml.safe_load(path.read_text()) or {}
-        merged["intents"] += part.get("intents", [])
-        merged["actions"] += part.get("actions", [])
-        merged["responses"].update(part.get("responses", {}))
-    return merged
-
-
-DOMAIN = _merged_domain()
+DOMAIN = yaml.safe_load((PROJECT / "domain.yml").read_text())
 
 
 def implemented_actions() -> set[str]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 
 from penpal.config import ConfigError, load_config
-from penpal.console import ConfigOption, console
-from penpal.db import Database, database_url
+from penpal.console import ConfigOption, app_database, console
+from penpal.db import Database
 from penpal.privacy.broker import erasure_notices
 from penpal.privacy.erasure import forget_reader
 from penpal.privacy.export import export_reader
@@ -63,7 +63,7 @@ def export(
     out: Path | None = OutOption,
 ) -> None:
     """Print everything kept about a reader, as JSON."""
-    db = Database(database_url())
+    db = app_database()
     data = json.dumps(export_reader(db, _reader_id(db, reader)), indent=2, ensure_ascii=False)
     if out is None:
         typer.echo(data)
@@ -78,7 +78,7 @@ def forget(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Erase a reader and everything about them, including their conversation history."""
-    db = Database(database_url())
+    db = app_database()
     reader_id = _reader_id(db, reader)
     if not yes:
         typer.confirm(f"Erase reader {reader_id} and everything about them?", abort=True)
@@ -99,7 +99,7 @@ def purge(
     except ConfigError as error:
         console.print(f"[red]penpal.yml is not valid:[/red] {error}")
         raise typer.Exit(2) from error
-    db = Database(database_url())
+    db = app_database()
     report = purge_expired(db, retention_days)
     events = _erase_history(db, report.conversations)
     old = purge_conversation_history(tracker_store_url(), retention_days)
@@ -117,6 +117,6 @@ def erase_now(
     ),
 ) -> None:
     """Erase the conversation history of forgotten readers from Rasa's tracker store now."""
-    events = erase_conversations(tracker_store_url(), Database(database_url()), grace_seconds,
+    events = erase_conversations(tracker_store_url(), app_database(), grace_seconds,
                                  notices=erasure_notices())
     console.print(f"Conversation events erased: {events}.")

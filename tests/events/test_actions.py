@@ -22,6 +22,7 @@ from actions.events import (
 )
 from penpal.db import Database
 from penpal.db.models import ChannelIdentity, Rsvp
+from tests.actions.said import said
 from tests.events.conftest import make_event
 from tests.support.rasa import responses, run, tracker
 
@@ -41,7 +42,8 @@ def events(app_db: Database) -> dict[str, int]:
 
 
 def texts(messages: list[dict]) -> list[str]:
-    return [message.get("text") or "" for message in messages]
+    """What the reader reads: a message's text, or its domain response filled in."""
+    return [said(message) for message in messages]
 
 
 def test_listing_filters_and_remembers_what_it_showed(events: dict[str, int]) -> None:
