@@ -1,6 +1,6 @@
 """Flood benchmark: other readers' reply latency while one sender floods Penpal.
 
-Run from the project root with `make bench` (or `.venv/bin/python bench/flood.py`).
+Run from the project root with `make bench` (or `.venv/bin/python -m bench.flood`).
 Quiet readers chat at a human pace (a pause between messages) over REST while
 one sender sends as fast as FLOODERS threads can, three times: without the
 flood, with it and Penpal's flood control on (its defaults: 30 messages a minute,
@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from latency import WORKLOAD, percentile
 
+from bench.latency import WORKLOAD, percentile
 from penpal.db import upgrade
-from penpal.devstack import Stack, running_stack
+from tests.support.devstack import Stack, running_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "penpal.tar.gz"

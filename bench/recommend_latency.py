@@ -1,6 +1,6 @@
 """Recommendation latency: one reader with history, catalogues of 1k, 10k and 100k items.
 
-Run from the project root: `.venv/bin/python bench/recommend_latency.py`.
+Run from the project root: `.venv/bin/python -m bench.recommend_latency`.
 
 Each catalogue is synthetic (bench/recommend_quality.py's generator) with
 100k simulated readers' engagement. Printed per size: the time to build the
@@ -15,8 +15,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from recommend_quality import NOW, SEED, by_reader, simulate, synthetic_catalogue
 
+from bench.recommend_quality import NOW, SEED, by_reader, simulate, synthetic_catalogue
 from penpal.recommend import CatalogIndex, Engagement, Events, ReaderState, recommend
 
 SIZES = (1_000, 10_000, 100_000)

@@ -1,6 +1,6 @@
 """Recommendation quality: popularity, content-only and hybrid on simulated readers.
 
-Run from the project root: `.venv/bin/python bench/recommend_quality.py`.
+Run from the project root: `.venv/bin/python -m bench.recommend_quality`.
 
 Readers with hidden topic interests (one to three topics each, plus some
 exploration) pick items in proportion to each item's appeal within the topics

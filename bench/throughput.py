@@ -1,6 +1,6 @@
 """Throughput benchmark: one Rasa instance against two, on the production stores.
 
-Run from the project root with `make bench` (or `.venv/bin/python bench/throughput.py`).
+Run from the project root with `make bench` (or `.venv/bin/python -m bench.throughput`).
 Two instances (each a Rasa server with its own action server, as two machines would
 run them) share a scratch PostgreSQL database as tracker store and app database and
 a Redis lock store. The same workload (single-turn reader messages, `--concurrency`
@@ -34,7 +34,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from penpal.db import upgrade
-from penpal.devstack import Instance, running_instances
+from tests.support.devstack import Instance, running_instances
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = ROOT / "models" / "penpal.tar.gz"

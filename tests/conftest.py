@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from penpal.console import console
 from penpal.db import Database, upgrade
+from tests.support.stack import SharedPenpal, shared_penpal
 
 pytest_plugins = ["tests.support.hostile"]
 
@@ -30,6 +32,37 @@ def pytest_configure(config: pytest.Config) -> None:
     if not os.environ.get("PENPAL_SECRETS_DIR"):
         folder = Path(config.rootpath) / ".pytest_cache" / "penpal-secrets"
         os.environ["PENPAL_SECRETS_DIR"] = str(folder)
+
+
+# Fixtures that start servers for more than one module, each its own xdist group.
+SHARED_SERVERS = ("shared", "channels")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``) the tests that use one running stack
+    run on one worker: those of a shared fixture together, and an end-to-end
+    module's own together, so no two workers start the same servers."""
+    for item in items:
+        group = next((name for name in SHARED_SERVERS if name in item.fixturenames), None)
+        if group is None and item.get_closest_marker("e2e"):
+            group = item.nodeid.split("::")[0]
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's tables as a 160-column terminal shows them, whatever runs the test
+    (a pytest-xdist worker has no terminal and gets rich's narrow default)."""
+    monkeypatch.setattr(console, "width", 160)
+
+
+@pytest.fixture(scope="session")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedPenpal]:
+    """The one running Penpal of this test run (tests/support/stack.py)."""
+    with shared_penpal(tmp_path_factory.mktemp("shared-penpal")) as penpal:
+        yield penpal
 
 
 def _skip_or_fail(reason: str) -> None:

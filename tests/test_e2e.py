@@ -12,13 +12,12 @@ import requests
 import yaml
 from sqlalchemy import select, text
 
-from penpal.catalog import import_file
 from penpal.db import Database
 from penpal.db.models import Feedback, HandoffRequest, Item, Recommendation
-from penpal.devstack import Stack, free_port, running_stack
 from penpal.newsletter.tokens import digest
+from tests.support.devstack import Stack
 from tests.support.servers import RecordingWebhook
-from tests.support.stack import MODEL, PROJECT, penpal_stack
+from tests.support.stack import PROJECT, SharedPenpal
 
 APOLOGY = yaml.safe_load((PROJECT / "credentials.yml").read_text())[
     "penpal.channels.rest.PenpalRestInput"]["apology"]
@@ -31,26 +30,18 @@ def texts(replies: list[dict]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def webhook() -> Iterator[RecordingWebhook]:
-    with RecordingWebhook().running() as hook:
-        yield hook
+def stack(shared: SharedPenpal) -> Stack:
+    return shared.stack
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("e2e")
+def webhook(shared: SharedPenpal) -> RecordingWebhook:
+    return shared.webhook
 
 
 @pytest.fixture(scope="module")
-def stack(workdir: Path, webhook: RecordingWebhook) -> Iterator[Stack]:
-    def use_the_webhook(config: dict) -> None:
-        config["handoff"]["webhook_url"] = webhook.url
-
-    def demo_catalogue(db: Database) -> None:
-        import_file(db, str(PROJECT / "data" / "demo" / "catalog.atom"))
-
-    with penpal_stack(workdir, use_the_webhook, seed=demo_catalogue) as running:
-        yield running
+def workdir(shared: SharedPenpal) -> Path:
+    return shared.workdir
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +62,14 @@ def test_faq_answers_come_from_penpal_yml_and_follow_edits(stack: Stack, workdir
     replies = texts(stack.say("faq", "where can I buy her books?"))
     assert any("https://bookshop.example/salt-cartographer" in text for text in replies)
     config_path = workdir / "penpal.yml"
-    config = yaml.safe_load(config_path.read_text())
+    written = config_path.read_text()
+    config = yaml.safe_load(written)
     config["faq"]["press"] = "Press enquiries go to Rook Literary, rook@agency.example."
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True))
-    replies = texts(stack.say("faq", "I'd like to interview Mira for a podcast"))
+    try:
+        replies = texts(stack.say("faq", "I'd like to interview Mira for a podcast"))
+    finally:
+        config_path.write_text(written)  # the other modules' Penpal is the demo writer's
     assert "Press enquiries go to Rook Literary, rook@agency.example." in replies
 
 
@@ -218,13 +213,13 @@ def test_both_servers_keep_their_start_up_objects_out_of_garbage_collection(
         assert int(frozen.group(1)) > 100_000
 
 
-def test_when_the_action_server_is_down_the_reader_gets_an_apology(workdir: Path) -> None:
-    dead = f"http://127.0.0.1:{free_port()}"
-    with running_stack(
-        PROJECT, MODEL, workdir / "no-actions", actions_url=dead,
-        credentials=PROJECT / "credentials.yml",
-    ) as orphan:
-        replies = texts(orphan.say("stranded", "tell me about the author"))
+def test_when_the_action_server_is_down_the_reader_gets_an_apology(
+    shared: SharedPenpal,
+) -> None:
+    with shared.relay.cut():
+        replies = texts(shared.stack.say("stranded", "tell me about the author"))
     # Rasa's core fallback (utter_default) or, failing that, the connector's apology
     assert len(replies) == 1
     assert replies[0].startswith("Sorry, something went wrong on my side")
+    after = texts(shared.stack.say("stranded", "tell me about the author"))
+    assert after and not any(text.startswith("Sorry, something went wrong") for text in after)

@@ -7,9 +7,9 @@ from penpal.config import HandoffSettings
 from penpal.contact import ContactRoute
 from penpal.db import Database
 from penpal.db.models import HandoffRequest
-from penpal.devstack import free_port
 from penpal.handoff import HandoffDesk, Turn
 from penpal.notify import WriterNotifier
+from tests.support.devstack import free_port
 from tests.support.servers import RecordingWebhook, smtp_server
 
 CONTACT = ContactRoute("email", "anna@example.org")

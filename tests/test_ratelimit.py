@@ -17,7 +17,6 @@ import pytest
 import redis
 from redis.asyncio import Redis
 
-from penpal.devstack import free_port
 from penpal.ratelimit import (
     MAX_KEY_LENGTH,
     Decision,
@@ -30,6 +29,7 @@ from penpal.ratelimit import (
 )
 from tests.conftest import _skip_or_fail
 from tests.production.services import REDIS_URL, delete_keys, require_redis
+from tests.support.devstack import free_port
 
 SLOW = Rate.per_minute(1, 5)  # refills one token a minute: nothing refills during a test
 

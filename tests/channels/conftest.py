@@ -17,8 +17,8 @@ import pytest
 
 from penpal.catalog import import_file
 from penpal.db import Database, upgrade
-from penpal.devstack import Stack, running_stack
 from tests.channels.standins import ApiStandIn, Call
+from tests.support.devstack import Stack, running_stack
 
 PROJECT = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("PENPAL_TEST_MODEL", PROJECT / "models" / "penpal.tar.gz"))

@@ -9,42 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import select
 
-from penpal.db import Database, upgrade
+from penpal.db import Database
+from penpal.db.clock import as_utc
 from penpal.db.models import Event, Rsvp
-from penpal.devstack import Stack
-from penpal.events import cancel_event, deliver_due, import_source, rsvp
-from penpal.events.store import utc
+from penpal.events import cancel_event, deliver_due, rsvp
 from penpal.push import RasaPusher
-from tests.support.stack import PROJECT, app_database_url, penpal_stack
+from tests.support.devstack import Stack
+from tests.support.stack import SharedPenpal, app_database_url
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("events-e2e")
+def stack(shared: SharedPenpal) -> Stack:
+    """The shared Penpal, with the demo events imported."""
+    return shared.stack
 
 
 @pytest.fixture(scope="module")
-def app_db(workdir: Path) -> Iterator[Database]:
-    url = app_database_url(workdir)
-    upgrade(url)
-    database = Database(url)
-    import_source(database, str(PROJECT / "data" / "demo" / "events.ics"))
+def app_db(shared: SharedPenpal) -> Iterator[Database]:
+    database = Database(app_database_url(shared.workdir))
     yield database
     database.dispose()
-
-
-@pytest.fixture(scope="module")
-def stack(workdir: Path, app_db: Database) -> Iterator[Stack]:
-    with penpal_stack(workdir) as running:
-        yield running
 
 
 def texts(replies: list[dict]) -> list[str]:
@@ -114,7 +105,7 @@ def test_a_reminder_and_a_cancellation_reach_the_conversation_once(
 ) -> None:
     event_id, _ = rsvp_of(app_db, "Ann Lee")
     with app_db.session() as session:
-        starts_at = utc(session.get(Event, event_id).starts_at)
+        starts_at = as_utc(session.get(Event, event_id).starts_at)
     pusher = RasaPusher(stack.rasa_url)
     deliver_due(app_db, pusher, now=starts_at - timedelta(hours=23))
     deliver_due(app_db, pusher, now=starts_at - timedelta(hours=23))  # a second round

@@ -9,10 +9,10 @@ import pytest
 
 from penpal.config import NewsletterSettings
 from penpal.db import Database
-from penpal.devstack import free_port
 from penpal.newsletter import Newsletter
 from penpal.newsletter.providers import Provider, SmtpMailer, SmtpProvider
 from tests.newsletter.support import ApiServer
+from tests.support.devstack import free_port
 from tests.support.servers import smtp_server
 
 PUBLIC_URL = "http://127.0.0.1:5055"

@@ -19,17 +19,16 @@ from sqlalchemy import select, update
 
 from penpal.config import load_config
 from penpal.db import Database
+from penpal.db.clock import utcnow
 from penpal.db.models import ChannelIdentity, NewsletterSubscription
-from penpal.devstack import Stack
 from penpal.newsletter.broadcast import parse_segment, send
 from penpal.newsletter.follows import send_new_item_notices
 from penpal.newsletter.providers import SmtpMailer
-from penpal.privacy.clock import utc_now
 from penpal.push import RasaPusher
 from tests.newsletter.support import confirm_code, confirm_link
 from tests.newsletter.test_follows import add_item
-from tests.support.servers import smtp_server
-from tests.support.stack import penpal_stack
+from tests.support.devstack import Stack
+from tests.support.stack import SharedPenpal
 
 pytestmark = pytest.mark.e2e
 
@@ -39,25 +38,18 @@ def texts(replies: list[dict]) -> str:
 
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[int, list[Any]]]:
-    with smtp_server() as server:
-        yield server
+def smtp(shared: SharedPenpal) -> tuple[int, list[Any]]:
+    return shared.smtp
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("newsletter-e2e")
+def workdir(shared: SharedPenpal) -> Path:
+    return shared.workdir
 
 
 @pytest.fixture(scope="module")
-def stack(workdir: Path, smtp: tuple[int, list[Any]]) -> Iterator[Stack]:
-    def use_the_smtp_server(config: dict) -> None:
-        config["newsletter"].update(smtp_host="127.0.0.1", smtp_port=smtp[0])
-
-    with penpal_stack(workdir, use_the_smtp_server,
-                      env={"PENPAL_SMTP_HOST": "127.0.0.1",
-                           "PENPAL_SMTP_PORT": str(smtp[0])}) as running:
-        yield running
+def stack(shared: SharedPenpal) -> Stack:
+    return shared.stack
 
 
 @pytest.fixture(scope="module")
@@ -131,10 +123,10 @@ def test_a_follower_is_told_about_a_new_item_on_their_channel_and_a_broadcast_on
         session.execute(update(ChannelIdentity).where(
             ChannelIdentity.conversation_id == "rest:fl-cy").values(channel="socketio"))
     add_item(app_db, "Rivers that run uphill", ["worldbuilding"],
-             utc_now() + timedelta(seconds=1))
+             utcnow() + timedelta(seconds=1))
 
     report = send_new_item_notices(app_db, RasaPusher(stack.rasa_url), 3,
-                                   now=utc_now() + timedelta(minutes=1))
+                                   now=utcnow() + timedelta(minutes=1))
     assert report.sent == 1
     said = _bot_texts(stack, "fl-cy")
     assert "New from Mira Kestrel on worldbuilding: Rivers that run uphill" in said

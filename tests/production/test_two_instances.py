@@ -22,7 +22,6 @@ from sqlalchemy import create_engine, text
 
 from penpal.conversations import namespaced
 from penpal.db import upgrade
-from penpal.devstack import Instance, running_instances
 from tests.conftest import scratch_postgres_database
 from tests.production.services import (
     RABBITMQ_URL,
@@ -33,6 +32,7 @@ from tests.production.services import (
     require_rabbitmq,
     require_redis,
 )
+from tests.support.devstack import Instance, running_instances
 
 PROJECT = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("PENPAL_TEST_MODEL", PROJECT / "models" / "penpal.tar.gz"))

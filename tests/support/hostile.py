@@ -49,7 +49,8 @@ def table() -> list[str]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not _outcomes:
+    # Under pytest-xdist the controller sees every worker's reports and writes the table.
+    if not _outcomes or hasattr(terminalreporter.config, "workerinput"):
         return
     lines = table()
     terminalreporter.write_sep("-", "hostile inputs")

@@ -1,18 +1,23 @@
 """Penpal's own servers for end-to-end tests: its penpal.yml (with test edits), a
-fresh SQLite app database, a SQL tracker store, and the project's credentials."""
+fresh SQLite app database, a SQL tracker store, and the project's credentials;
+and the one such stack the end-to-end modules share (``SharedPenpal``)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from penpal.catalog import import_file
 from penpal.db import Database, upgrade
-from penpal.devstack import Stack, running_stack
+from penpal.events import import_source
+from tests.support.devstack import Stack, running_stack
+from tests.support.servers import RecordingWebhook, Relay, smtp_server
 
 PROJECT = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("PENPAL_TEST_MODEL", PROJECT / "models" / "penpal.tar.gz"))
@@ -28,6 +33,7 @@ def penpal_stack(
     edit_config: Callable[[dict[str, Any]], None] = lambda config: None,
     env: dict[str, str] | None = None,
     seed: Callable[[Database], None] = lambda db: None,
+    relay: Relay | None = None,
 ) -> Iterator[Stack]:
     """Both servers with the trained model.
 
@@ -52,5 +58,43 @@ def penpal_stack(
              "PENPAL_TRACKER_STORE_URL": f"sqlite:///{tracker_db}", **(env or {})},
         credentials=PROJECT / "credentials.yml",
         tracker_store={"type": "SQL", "dialect": "sqlite", "db": str(tracker_db)},
+        relay=relay,
     ) as running:
         yield running
+
+
+@dataclass(frozen=True)
+class SharedPenpal:
+    """The one running Penpal that every end-to-end module able to share it talks to.
+
+    The demo catalogue and events are imported; handoff requests go to ``webhook``;
+    newsletter mail to the SMTP server whose (port, inbox) is ``smtp``; Rasa reaches
+    the action server through ``relay``, which a test cuts to take the action
+    server away. Each module speaks as its own readers, so none sees another's.
+    """
+
+    stack: Stack
+    workdir: Path
+    webhook: RecordingWebhook
+    smtp: tuple[int, list[Any]]
+    relay: Relay
+
+
+def demo_content(database: Database) -> None:
+    import_file(database, str(PROJECT / "data" / "demo" / "catalog.atom"))
+    import_source(database, str(PROJECT / "data" / "demo" / "events.ics"))
+
+
+@contextmanager
+def shared_penpal(workdir: Path) -> Iterator[SharedPenpal]:
+    with RecordingWebhook().running() as webhook, smtp_server() as smtp:
+        def configure(config: dict[str, Any]) -> None:
+            config["handoff"]["webhook_url"] = webhook.url
+            config["newsletter"].update(smtp_host="127.0.0.1", smtp_port=smtp[0])
+
+        relay = Relay()
+        with penpal_stack(
+            workdir, configure, seed=demo_content, relay=relay,
+            env={"PENPAL_SMTP_HOST": "127.0.0.1", "PENPAL_SMTP_PORT": str(smtp[0])},
+        ) as stack:
+            yield SharedPenpal(stack, workdir, webhook, smtp, relay)

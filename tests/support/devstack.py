@@ -1,9 +1,10 @@
 """Start Rasa servers and action servers on free local ports.
 
-Used by the end-to-end tests and the benchmarks (not by `make run`, which
-uses fixed ports): one stack (`running_stack`) or several instances sharing
-their stores (`running_instances`), each server a real subprocess from the
-project's venv, talking over HTTP, stopped (and their logs kept) on exit.
+Used by the end-to-end tests and the benchmarks (`python -m bench.<name>` from
+the project root; not by `make run`): one stack (`running_stack`) or several
+instances sharing their stores (`running_instances`), each server a real
+subprocess from the project's venv, talking over HTTP, stopped (and their logs
+kept) on exit.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 import yaml
@@ -25,6 +27,9 @@ import yaml
 from penpal.conversations import namespaced
 from penpal.endpoints import write as write_endpoints
 from penpal.server_secrets import shared_secret
+
+if TYPE_CHECKING:
+    from tests.support.servers import Relay
 
 BIN = Path(sys.executable).parent
 START_TIMEOUT_SECONDS = 240
@@ -159,31 +164,38 @@ def running_stack(
     credentials: Path | None = None,
     tracker_store: dict | None = None,
     actions_url: str | None = None,
+    relay: Relay | None = None,
 ) -> Iterator[Stack]:
     """Run ``project``'s action server and a Rasa server with ``model``.
 
     With ``actions_url`` given, no action server is started and Rasa is
-    pointed there (for example at a port where nothing listens).
+    pointed there (for example at a port where nothing listens). With ``relay``,
+    Rasa reaches the action server through it (a test can cut the line).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen] = []
-    try:
-        if actions_url is None:
-            process, actions_url = start_action_server(project, workdir / "actions.log", env)
+    with ExitStack() as line:
+        try:
+            if actions_url is None:
+                process, actions_url = start_action_server(
+                    project, workdir / "actions.log", env)
+                processes.append(process)
+            rasa_calls = actions_url
+            if relay is not None:
+                rasa_calls = line.enter_context(relay.running(actions_url)).url
+            endpoints = {"action_endpoint": {"url": f"{rasa_calls}/webhook"}}
+            if tracker_store:
+                endpoints["tracker_store"] = tracker_store
+            (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
+            process, rasa_url = start_rasa(
+                project, model, workdir / "endpoints.yml", workdir / "rasa.log",
+                env=env, credentials=credentials,
+            )
             processes.append(process)
-        endpoints = {"action_endpoint": {"url": f"{actions_url}/webhook"}}
-        if tracker_store:
-            endpoints["tracker_store"] = tracker_store
-        (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
-        process, rasa_url = start_rasa(
-            project, model, workdir / "endpoints.yml", workdir / "rasa.log",
-            env=env, credentials=credentials,
-        )
-        processes.append(process)
-        yield Stack(rasa_url=rasa_url, actions_url=actions_url, workdir=workdir)
-    finally:
-        for process in reversed(processes):
-            _stop(process)
+            yield Stack(rasa_url=rasa_url, actions_url=actions_url, workdir=workdir)
+        finally:
+            for process in reversed(processes):
+                _stop(process)
 
 
 @dataclass
