@@ -1,11 +1,13 @@
 """Latency benchmark: Penpal against a bare Rasa bot (`rasa init`'s moodbot).
 
-Run from the project root with `make bench` (or `.venv/bin/python bench/latency.py`).
-Both bots get the same mixed list of reader messages over the REST channel, first
-with one reader at a time and then with several in parallel; each stack runs on its
-own, one after the other, on loopback ports. The figures are printed as a table with
-Penpal/baseline ratios against the targets, and written to bench/out/latency.json.
-The targets are informative: the script never fails on the figures.
+Run from the project root with `make bench` (or `.venv/bin/python -m bench.latency`).
+Both bots run side by side on loopback ports and get the same mixed list of reader
+messages over the REST channel, first with one reader at a time and then with several
+in parallel. The measurement is made in interleaved rounds (baseline then Penpal, then
+Penpal then baseline, ...), so that whatever else the machine is doing falls on both;
+each round gives Penpal/baseline ratios, and the table shows their median and spread
+against the targets. Everything is written to bench/out/latency.json. The targets are
+informative: the script never fails on the figures.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,7 +32,7 @@ from typing import Any
 
 import requests
 
-from penpal.devstack import BIN, Stack, running_stack
+from tests.support.devstack import BIN, Stack, running_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = ROOT / "models" / "penpal.tar.gz"
@@ -81,6 +85,7 @@ class RunResult:
     mean_ms: float | None
     max_ms: float | None
     messages_per_second: float
+    round: int = 0
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -193,7 +198,8 @@ def measure(
     )
 
 
-def bench_system(
+def start_system(
+    stacks: ExitStack,
     system: str,
     project: Path,
     model: Path,
@@ -201,20 +207,34 @@ def bench_system(
     env: dict[str, str],
     credentials: Path,
     tracker_store: dict[str, Any] | None,
-    plan: list[tuple[int, int]],
     args: argparse.Namespace,
-) -> list[RunResult]:
-    """Start one stack, warm it up, and measure every (concurrency, messages) in ``plan``."""
+) -> Stack:
+    """Start one stack (stopped when ``stacks`` closes) and warm it up."""
     print(f"Starting {system} ({model.name}) ...", flush=True)
-    results = []
-    with running_stack(
+    stack = stacks.enter_context(running_stack(
         project, model, workdir, env=env, credentials=credentials, tracker_store=tracker_store
-    ) as stack:
-        for text in WARMUP[: args.warmup]:
-            stack.say(f"warmup-{system}", text, timeout=args.timeout)
+    ))
+    for text in WARMUP[: args.warmup]:
+        stack.say(f"warmup-{system}", text, timeout=args.timeout)
+    return stack
+
+
+def run_rounds(
+    systems: dict[str, Stack], plan: list[tuple[int, int]], args: argparse.Namespace
+) -> list[RunResult]:
+    """Measure every system at every (concurrency, messages) in ``plan``, round after
+    round, alternating which system goes first."""
+    results = []
+    names = list(systems)
+    for number in range(1, args.rounds + 1):
+        order = names if number % 2 else names[::-1]
         for concurrency, messages in plan:
-            print(f"  {system}: {messages} messages at concurrency {concurrency} ...", flush=True)
-            results.append(measure(stack, system, concurrency, messages, args.timeout))
+            for system in order:
+                print(f"  round {number}: {system}, {messages} messages at concurrency "
+                      f"{concurrency} ...", flush=True)
+                result = measure(systems[system], system, concurrency, messages, args.timeout)
+                result.round = number
+                results.append(result)
     return results
 
 
@@ -224,38 +244,44 @@ def fmt(value: float | None, digits: int = 0) -> str:
 
 
 def print_table(results: list[RunResult]) -> None:
-    """Print one row per system and concurrency."""
-    header = (f"{'system':<9} {'conc':>4} {'msgs':>5} {'errors':>6} {'p50 ms':>8} "
-              f"{'p95 ms':>8} {'p99 ms':>8} {'msg/s':>7}")
+    """Print one row per round, system and concurrency."""
+    header = (f"{'round':>5} {'system':<9} {'conc':>4} {'msgs':>5} {'errors':>6} "
+              f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'msg/s':>7}")
     print()
     print(header)
     print("-" * len(header))
-    for r in results:
-        print(f"{r.system:<9} {r.concurrency:>4} {r.messages:>5} {r.errors:>6} "
+    for r in sorted(results, key=lambda r: (r.concurrency, r.round, r.system)):
+        print(f"{r.round:>5} {r.system:<9} {r.concurrency:>4} {r.messages:>5} {r.errors:>6} "
               f"{fmt(r.p50_ms):>8} {fmt(r.p95_ms):>8} {fmt(r.p99_ms):>8} "
               f"{fmt(r.messages_per_second, 1):>7}")
 
 
 def compare(results: list[RunResult]) -> list[dict[str, Any]]:
-    """Penpal/baseline ratios for p50 and p99 at each concurrency, against TARGETS."""
-    by_key = {(r.system, r.concurrency): r for r in results}
+    """Penpal/baseline ratios of p50 and p99 per round and concurrency; their median and
+    spread against TARGETS."""
+    by_key = {(r.system, r.concurrency, r.round): r for r in results}
     ratios = []
     for concurrency in sorted({r.concurrency for r in results}):
-        penpal = by_key.get(("penpal", concurrency))
-        baseline = by_key.get(("baseline", concurrency))
-        if penpal is None or baseline is None:
-            continue
         for metric, target in TARGETS.items():
-            ours, theirs = getattr(penpal, f"{metric}_ms"), getattr(baseline, f"{metric}_ms")
-            ratio = ours / theirs if ours is not None and theirs else None
-            verdict = "n/a" if ratio is None else ("meets" if ratio <= target else "misses")
-            ratios.append({"concurrency": concurrency, "metric": metric, "ratio": ratio,
-                           "target": target, "verdict": verdict})
+            per_round = []
+            for number in sorted({r.round for r in results}):
+                penpal = by_key.get(("penpal", concurrency, number))
+                baseline = by_key.get(("baseline", concurrency, number))
+                ours = getattr(penpal, f"{metric}_ms", None)
+                theirs = getattr(baseline, f"{metric}_ms", None)
+                if ours is not None and theirs:
+                    per_round.append(ours / theirs)
+            median = statistics.median(per_round) if per_round else None
+            verdict = "n/a" if median is None else ("meets" if median <= target else "misses")
+            ratios.append({"concurrency": concurrency, "metric": metric, "ratio": median,
+                           "rounds": per_round, "target": target, "verdict": verdict})
     print()
-    print("Penpal / baseline")
+    print("Penpal / baseline: median of the rounds [lowest - highest]")
     for row in ratios:
         shown = "n/a" if row["ratio"] is None else f"{row['ratio']:.2f}x"
-        print(f"  c={row['concurrency']:<2} {row['metric']}: {shown:>7}  "
+        spread = (f"[{min(row['rounds']):.2f} - {max(row['rounds']):.2f}]"
+                  if row["rounds"] else "")
+        print(f"  c={row['concurrency']:<2} {row['metric']}: {shown:>7} {spread:<13} "
               f"(target <= {row['target']}x)  {row['verdict']}")
     return ratios
 
@@ -270,6 +296,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=None,
                         help=f"unmeasured warm-up messages, at most {len(WARMUP)} "
                              "(default 5, quick 3)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="interleaved measurement rounds (default 3, quick 1)")
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="seconds to wait for one reply (default 60)")
@@ -283,9 +311,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     quick = args.quick
     args.messages_c1 = args.messages_c1 if args.messages_c1 is not None else (20 if quick else 200)
     args.messages_c8 = args.messages_c8 if args.messages_c8 is not None else (40 if quick else 400)
+    args.rounds = args.rounds if args.rounds is not None else (1 if quick else 3)
     args.warmup = min(args.warmup if args.warmup is not None else (3 if quick else 5), len(WARMUP))
-    if min(args.messages_c1, args.messages_c8) < 1 or args.warmup < 0 or args.timeout <= 0:
-        parser.error("message counts must be at least 1, --warmup >= 0, --timeout > 0")
+    if min(args.messages_c1, args.messages_c8, args.rounds) < 1 or args.warmup < 0 \
+            or args.timeout <= 0:
+        parser.error("message counts and --rounds must be at least 1, --warmup >= 0, "
+                     "--timeout > 0")
     return args
 
 
@@ -303,14 +334,19 @@ def main(argv: list[str] | None = None) -> None:
         print("Migrating Penpal's throwaway app database (penpal check) ...", flush=True)
         run_logged([str(BIN / "penpal"), "check"], ROOT, env, workdir / "penpal-check.log",
                    CHECK_TIMEOUT_SECONDS, "penpal check")
-        results = bench_system(
-            "baseline", baseline_project, baseline_model, workdir / "baseline-stack", env,
-            baseline_project / "credentials.yml", None, plan, args,
-        )
-        results += bench_system(
-            "penpal", ROOT, model, workdir / "penpal-stack", env, ROOT / "credentials.yml",
-            {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")}, plan, args,
-        )
+        with ExitStack() as stacks:
+            systems = {
+                "baseline": start_system(
+                    stacks, "baseline", baseline_project, baseline_model,
+                    workdir / "baseline-stack", env, baseline_project / "credentials.yml",
+                    None, args),
+                "penpal": start_system(
+                    stacks, "penpal", ROOT, model, workdir / "penpal-stack", env,
+                    ROOT / "credentials.yml",
+                    {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")},
+                    args),
+            }
+            results = run_rounds(systems, plan, args)
     except (RuntimeError, requests.RequestException) as error:
         sys.exit(f"Benchmark failed: {error}")
     finally:
@@ -326,6 +362,7 @@ def main(argv: list[str] | None = None) -> None:
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                     "python": platform.python_version()},
         "options": {"messages_c1": args.messages_c1, "messages_c8": args.messages_c8,
+                    "rounds": args.rounds,
                     "warmup": args.warmup, "quick": args.quick, "timeout": args.timeout,
                     "model": str(model)},
         "workload": list(WORKLOAD),
