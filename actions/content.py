@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.guard import GuardedAction, blocking, blocking_or
 from actions.tracking import latest_entity, latest_intent
-from penpal.query import content_request
+from penpal.recommend.query import content_request
 from penpal.recommend.service import Recommended
 from penpal.web import tracked_link
 

@@ -1,15 +1,17 @@
-"""Start Rasa (``rasa run`` or ``rasa shell``) with Penpal's safe settings.
+"""Start Rasa (``rasa run``, ``rasa shell`` or ``rasa interactive``) with Penpal's
+safe settings.
 
     python -m penpal.rasa_server run --model models/penpal.tar.gz -p 5005 --endpoints e.yml ...
-    python -m penpal.rasa_server shell --model models/penpal.tar.gz --endpoints e.yml
+    python -m penpal.rasa_server shell      # as `rasa shell`, endpoints.yml by default
 
 Every argument is passed on to Rasa; this adds:
 
 - **The action secret.** Rasa's calls to the action server carry the shared
   action secret (:mod:`penpal.server_secrets`), which the action server
-  requires: the endpoints file given with ``--endpoints`` is handed to Rasa
-  with that header added to ``action_endpoint`` (in a private copy, readable
-  by its owner only), whoever wrote it: ``scripts/run-penpal`` or a Helm chart.
+  requires: the endpoints file given with ``--endpoints`` (else Rasa's default,
+  ``endpoints.yml``) is handed to Rasa with that header added to
+  ``action_endpoint`` (in a private copy, readable by its owner only), whoever
+  wrote it: ``scripts/run-penpal``, a Helm chart, or the project's own.
 - **The HTTP API behind its token** (``run``): ``PENPAL_API_TOKEN`` or a file
   made on first run, handed to Rasa inside this process, never on a command
   line where ``ps`` would show it to every user of the machine.
@@ -33,7 +35,8 @@ from penpal.logfilter import install as install_log_filter
 from penpal.origins import ORIGINS_VARIABLE, OriginError, allowed_origins
 from penpal.server_secrets import ACTION_SECRET_HEADER, shared_secret
 
-COMMANDS = ("run", "shell")
+COMMANDS = ("run", "shell", "interactive")
+DEFAULT_ENDPOINTS = Path("endpoints.yml")  # where Rasa looks without --endpoints
 PENPALS_FLAGS = ("--auth-token", "-t", "--cors", "--enable-api")
 
 
@@ -61,7 +64,9 @@ def _private_copy(endpoints: Path) -> Path:
     return Path(name)
 
 
-def rasa_arguments(arguments: list[str], environ: Mapping[str, str]) -> list[str]:
+def rasa_arguments(
+    arguments: list[str], environ: Mapping[str, str], default_endpoints: Path = DEFAULT_ENDPOINTS
+) -> list[str]:
     """Rasa's command line: ``arguments`` with Penpal's settings added."""
     if not arguments or arguments[0] not in COMMANDS:
         raise SettingError(f"the first argument must be one of: {', '.join(COMMANDS)}")
@@ -72,6 +77,8 @@ def rasa_arguments(arguments: list[str], environ: Mapping[str, str]) -> list[str
     if "--endpoints" in command:
         at = command.index("--endpoints") + 1
         command[at] = str(_private_copy(Path(command[at])))
+    elif default_endpoints.is_file():
+        command += ["--endpoints", str(_private_copy(default_endpoints))]
     if command[0] == "run":
         command += ["--enable-api", "--auth-token", shared_secret("api")]
         try:

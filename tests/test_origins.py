@@ -39,7 +39,8 @@ def test_rasa_runs_with_the_api_behind_its_token_and_only_listed_origins() -> No
     assert "--enable-api" in command and "--cors" not in command
     listed = rasa_arguments(["run"], {"PENPAL_ALLOWED_ORIGINS": "https://writer.example"})
     assert listed[listed.index("--cors"):] == ["--cors", "https://writer.example"]
-    assert rasa_arguments(["shell", "--model", "m.tar.gz"], {}) == [
+    no_endpoints = Path("no-such-endpoints.yml")
+    assert rasa_arguments(["shell", "--model", "m.tar.gz"], {}, no_endpoints) == [
         "shell", "--model", "m.tar.gz"]  # no API in the shell
 
 
@@ -60,6 +61,19 @@ def test_rasa_calls_the_action_server_with_the_secret(
     assert action.headers == {"X-A": "1", ACTION_SECRET_HEADER: shared_secret("action")}
     assert yaml.safe_load(copy.read_text())["tracker_store"]["url"] == "${DB_URL}"
     assert ACTION_SECRET_HEADER not in endpoints.read_text()
+
+
+@pytest.mark.parametrize("command", ["shell", "interactive"])
+def test_a_bare_shell_uses_the_projects_endpoints_with_the_secret(
+    command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `rasa shell` reads endpoints.yml when none is named, so does Penpal's."""
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    arguments = rasa_arguments([command], {})
+    copy = Path(arguments[arguments.index("--endpoints") + 1])
+    action = read_endpoint_config(str(copy), "action_endpoint")
+    assert action.url == read_endpoint_config("endpoints.yml", "action_endpoint").url
+    assert action.headers[ACTION_SECRET_HEADER] == shared_secret("action")
 
 
 @pytest.mark.parametrize("arguments", [["--cors", "*"], ["--auth-token", "x"], ["-t", "x"],

@@ -1,7 +1,7 @@
 import pytest
 
-from penpal.query import LONG_MINUTES, content_request, keyword_query
 from penpal.recommend.filters import SHORT_MINUTES, Filters
+from penpal.recommend.query import LONG_MINUTES, content_request, keyword_query
 
 
 @pytest.mark.parametrize(
