@@ -8,7 +8,9 @@ BIN         := $(VENV)/bin
 STAMP       := $(VENV)/.installed
 MODEL       := models/penpal.tar.gz
 WEB_DEPS    := web/node_modules/.package-lock.json
-TRAIN_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
+# pytest-xdist workers: the end-to-end stacks are grouped so that no two start the same.
+PYTEST_WORKERS ?= 2
+TRAIN_INPUTS := config.yml domain.yml $(shell find data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   := 2
@@ -52,7 +54,7 @@ lock:
 	rm -rf $$tmp
 
 $(MODEL): $(STAMP) $(TRAIN_INPUTS)
-	scripts/timed train $(BIN)/rasa train --domain domain --fixed-model-name penpal --out models
+	scripts/timed train $(BIN)/rasa train --fixed-model-name penpal
 	@touch $@
 
 train: $(MODEL)
@@ -65,27 +67,29 @@ shell: $(MODEL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Each stage is timed (scripts/timed); the table is printed at the end.
 test: timings-reset $(MODEL) $(WEB_DEPS)
 	scripts/timed lint $(BIN)/ruff check .
+	scripts/timed types $(BIN)/mypy
 	scripts/timed "pip check" $(BIN)/pip check
-	scripts/timed "rasa data validate" $(BIN)/rasa data validate --domain domain --fail-on-warnings
+	scripts/timed "rasa data validate" $(BIN)/rasa data validate --fail-on-warnings
 	scripts/timed "story tests" $(BIN)/rasa test core --model $(MODEL) \
-	    --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
+	    --fail-on-prediction-errors --out results/core
 	scripts/timed browser scripts/ensure-browser
-	scripts/timed pytest $(BIN)/pytest
+	scripts/timed pytest $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 	@scripts/timed --summary
 
 timings-reset:
 	@scripts/timed --reset
 
 bench: $(MODEL)
-	$(BIN)/python bench/recommend_quality.py
-	$(BIN)/python bench/recommend_latency.py
-	$(BIN)/python bench/latency.py
-	$(BIN)/python bench/throughput.py
-	$(BIN)/python bench/flood.py
+	$(BIN)/python -m bench.recommend_quality
+	$(BIN)/python -m bench.recommend_latency
+	$(BIN)/python -m bench.latency
+	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.flood
 
 clean:
 	rm -rf results .pytest_cache .rasa

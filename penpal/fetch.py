@@ -24,12 +24,13 @@ import threading
 from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool
 
 USER_AGENT = "Penpal/0.1"
 CHUNK_BYTES = 64 * 1024
@@ -220,8 +221,9 @@ _WATCHED: dict[type, type] = {
 class _Adapter(HTTPAdapter):
     """Gives its connection pools connections the current fetch's watchdog can shut."""
 
-    def get_connection_with_tls_context(self, *args: Any, **kwargs: Any) -> Any:
-        pool = super().get_connection_with_tls_context(*args, **kwargs)
+    def get_connection_with_tls_context(self, *args: Any, **kwargs: Any) -> HTTPConnectionPool:
+        # requests' stubs say ConnectionPool; its pool manager hands out HTTP(S)ConnectionPools
+        pool = cast(HTTPConnectionPool, super().get_connection_with_tls_context(*args, **kwargs))
         pool.ConnectionCls = _WATCHED.get(pool.ConnectionCls, pool.ConnectionCls)
         return pool
 

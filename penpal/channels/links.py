@@ -80,7 +80,7 @@ class PenpalLinksInput(InputChannel):
     def url_prefix(self) -> str:
         return "/"  # the links keep the paths they have always had
 
-    def blueprint(  # type: ignore[override]
+    def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> BlueprintGroup:
         return link_routes()

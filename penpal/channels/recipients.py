@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from rasa.core.channels.channel import OutputChannel
+
 from penpal.conversations import platform_id
 
 
-class PlatformRecipient:
-    """Mixin for an OutputChannel: strips the channel prefix off the recipient."""
+class PlatformRecipient(OutputChannel):
+    """Mixin for an OutputChannel: strips the channel prefix off the recipient.
+
+    Listed before the platform's output class, whose ``send_response`` it wraps.
+    """
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        await super().send_response(platform_id(recipient_id), message)  # type: ignore[misc]
+        await super().send_response(platform_id(recipient_id), message)

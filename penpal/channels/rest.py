@@ -169,7 +169,7 @@ class PenpalRestInput(InputChannel):
     async def _answer(
         self, message: UserMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
-        output: CollectingOutputChannel = message.output_channel  # type: ignore[assignment]
+        output: CollectingOutputChannel = message.output_channel
         try:
             await on_new_message(message)
         except Exception:

@@ -83,6 +83,10 @@ class PenpalSlackBot(PlatformRecipient, SlackBot):
 class PenpalSlackInput(SlackInput):
     """Slack's Events API and interactive buttons in, Web API out."""
 
+    # set here or by Rasa's SlackInput; None when the channel is off
+    slack_token: str | None
+    slack_signing_secret: str | None
+
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> PenpalSlackInput:
         missing = missing_settings(credentials, REQUIRED)
@@ -131,7 +135,7 @@ class PenpalSlackInput(SlackInput):
     def get_output_channel(
         self, channel: str | None = None, thread_id: str | None = None
     ) -> PenpalSlackBot | None:
-        if not self.enabled:
+        if not self.enabled or self.slack_token is None:  # enabled implies a token
             return None
         return PenpalSlackBot(
             self.slack_token, self.api_url, channel or self.slack_channel, thread_id
@@ -233,7 +237,7 @@ class PenpalSlackInput(SlackInput):
         output = self.get_output_channel(metadata.get("out_channel"), thread_id)
         conversation_id = namespaced(self.name(), sender_id)
         if not (await flood_gate.sender(conversation_id)).allowed:
-            if flood_gate.should_tell(conversation_id):
+            if flood_gate.should_tell(conversation_id) and output is not None:
                 task = asyncio.create_task(output.send_text_message(sender_id, SLOW_DOWN))
                 self._background_tasks.add(task)
                 task.add_done_callback(self._background_tasks.discard)

@@ -105,11 +105,18 @@ class PenpalTelegramInput(InputChannel):
 
     def get_output_channel(self) -> PenpalTelegramOutput | None:
         """One output for the server's lifetime (one HTTP session), made on first use."""
-        if not self.enabled:
+        if not self.enabled or self.token is None:  # enabled implies a token
             return None
         if self._output is None:
             self._output = PenpalTelegramOutput(self.token, self.api_url)
         return self._output
+
+    def _live_output(self) -> PenpalTelegramOutput:
+        """The output of an enabled channel (its routes exist only then)."""
+        output = self.get_output_channel()
+        if output is None:
+            raise RuntimeError("the Telegram channel is off")
+        return output
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -135,7 +142,8 @@ class PenpalTelegramInput(InputChannel):
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             given = request.headers.get(SECRET_HEADER, "")
-            if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
+            secret = self.secret_token
+            if secret is None or not hmac.compare_digest(given.encode(), secret.encode()):
                 log.warning("Telegram webhook call without the right secret token; refused")
                 return response.text("forbidden", status=403)
             update = request.json if isinstance(request.json, dict) else {}
@@ -156,7 +164,7 @@ class PenpalTelegramInput(InputChannel):
         if not isinstance(update_id, int) or not self._updates.first_time(str(update_id)):
             log.info("Telegram update without a new update id; ignored")
             return
-        output = self.get_output_channel()
+        output = self._live_output()
         callback = _object(update.get("callback_query"))
         if callback:
             message, text = _object(callback.get("message")), callback.get("data")
@@ -190,13 +198,13 @@ class PenpalTelegramInput(InputChannel):
         if not callback_query_id:
             return
         try:
-            await self.get_output_channel().answer_callback_query(callback_query_id)
+            await self._live_output().answer_callback_query(callback_query_id)
         except Exception as error:
             log.warning("Telegram answerCallbackQuery failed: %s", type(error).__name__)
 
     async def _set_webhook(self) -> None:
         try:
-            await self.get_output_channel().request(
+            await self._live_output().request(
                 "setWebhook", {"url": self.webhook_url, "secret_token": self.secret_token}
             )
             log.info("Telegram webhook set to %s", self.webhook_url)

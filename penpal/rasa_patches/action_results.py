@@ -47,4 +47,4 @@ def validate_action_result(_action: RemoteAction, result: dict[str, Any]) -> boo
     return True
 
 
-RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+RemoteAction._validate_action_result = validate_action_result
