@@ -106,6 +106,9 @@ def bench_env(workdir: Path) -> dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "PENPAL_DATABASE_URL": f"sqlite:///{workdir / 'penpal.db'}",
+        # One set of secrets for this process and both stacks, whose working
+        # directories differ (the baseline runs in its own project folder).
+        "PENPAL_SECRETS_DIR": str(workdir / "secrets"),
     }
 
 
@@ -330,6 +333,7 @@ def main(argv: list[str] | None = None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="penpal-bench-"))
     try:
         env = bench_env(workdir)
+        os.environ["PENPAL_SECRETS_DIR"] = env["PENPAL_SECRETS_DIR"]  # this process's calls
         baseline_project, baseline_model = train_baseline(workdir, env)
         print("Migrating Penpal's throwaway app database (penpal check) ...", flush=True)
         run_logged([str(BIN / "penpal"), "check"], ROOT, env, workdir / "penpal-check.log",

@@ -98,6 +98,8 @@ def main() -> None:
     install_log_filter()  # covers the handlers Rasa and Sanic add later too
     from rasa.__main__ import main as rasa_main
 
+    import penpal.rasa_patches  # noqa: F401  (also for `shell`, which loads no connector)
+
     sys.argv = ["rasa", *command]
     rasa_main()
 
