@@ -305,14 +305,3 @@ def test_a_status_set_from_the_vocabulary_is_stored_as_its_string(db: Database) 
             text("SELECT status FROM handoff_requests ORDER BY id")).scalars().all()
     assert statuses == ["pending", "notified"]
     assert all(type(status) is str for status in statuses)
-
-
-def test_the_sqlite_app_database_writes_ahead_and_syncs_every_commit(sqlite_url: str) -> None:
-    database = Database(sqlite_url)
-    try:
-        with database.engine.connect() as connection:
-            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-    finally:
-        database.dispose()

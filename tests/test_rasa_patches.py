@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-from contextlib import closing
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
-from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SlotSet, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
 import penpal.channels  # noqa: F401  (what every Penpal Rasa server imports)
@@ -103,18 +97,3 @@ def test_stored_events_come_back_equal() -> None:
         SlotSet("reader_name", "Ann"),
     ]
     assert [Event.from_parameters(event.as_dict()) for event in events] == events
-
-
-def test_the_sqlite_tracker_store_writes_ahead_and_syncs_every_commit(tmp_path: Path) -> None:
-    """One fsync per saved turn instead of the rollback journal's several; still durable."""
-    store = SQLTrackerStore(dialect="sqlite", db=str(tmp_path / "tracker.db"))
-    tracker = DialogueStateTracker.from_events("rest:ann", [UserUttered("hello")])
-    asyncio.run(store.save(tracker))
-    with store.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-    store.engine.dispose()
-    with closing(sqlite3.connect(tmp_path / "tracker.db")) as reopened:
-        [(count,)] = reopened.execute(
-            "SELECT count(*) FROM events WHERE sender_id = 'rest:ann'").fetchall()
-    assert count == 1

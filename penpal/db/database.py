@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -51,35 +50,18 @@ def shared_database() -> Database:
     return database_at(database_url())
 
 
-def durable_wal(dbapi_connection: Any) -> None:
-    """Put an SQLite connection in write-ahead-log mode with a sync at every commit.
-
-    One append and one fsync per commit instead of the rollback journal's several,
-    and readers do not wait for a writer; a committed transaction still survives a
-    crash or a power cut. Not SQLite (PostgreSQL, ...): nothing to do.
-    """
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()
-
-
-def _prepare_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
-    durable_wal(dbapi_connection)
 
 
 def make_engine(url: str) -> Engine:
-    """An engine that enforces foreign keys on SQLite as PostgreSQL does (and writes
-    ahead: :func:`durable_wal`)."""
+    """An engine that enforces foreign keys on SQLite as PostgreSQL does."""
     if url.startswith("sqlite"):
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _prepare_sqlite)
+        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
 

@@ -7,6 +7,6 @@ through credentials.yml) runs with them. They were found by profiling Penpal's
 Rasa server under load (``py-spy`` with 8 parallel readers).
 """
 
-from penpal.rasa_patches import action_results, event_types, sqlite_wal
+from penpal.rasa_patches import action_results, event_types
 
-__all__ = ["action_results", "event_types", "sqlite_wal"]
+__all__ = ["action_results", "event_types"]
