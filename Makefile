@@ -75,7 +75,7 @@ test: timings-reset $(MODEL) $(WEB_DEPS)
 	scripts/timed types $(BIN)/mypy
 	scripts/timed "pip check" $(BIN)/pip check
 	scripts/timed "rasa data validate" $(BIN)/rasa data validate --fail-on-warnings
-	scripts/timed "story tests" $(BIN)/rasa test core --model $(MODEL) \
+	scripts/timed "story tests" $(BIN)/rasa test core --model $(MODEL) --stories tests \
 	    --fail-on-prediction-errors --out results/core
 	scripts/timed browser scripts/ensure-browser
 	scripts/timed pytest $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
