@@ -51,6 +51,17 @@ class Hostile:
     total: int = 0  # body bytes it would write if read to the end (0: without end)
 
 
+def in_flight_bytes() -> int:
+    """The most a TCP connection can hold between a writer and a reader that has stopped
+    reading: the writer's send buffer and the reader's receive buffer at their kernel
+    maximum. A server's count of bytes written overshoots what the client read by at
+    most this much, however busy the machine is."""
+    def maximum(name: str) -> int:
+        return int(Path(f"/proc/sys/net/ipv4/{name}").read_text().split()[-1])
+
+    return maximum("tcp_wmem") + maximum("tcp_rmem")
+
+
 def endless(piece: bytes) -> Callable[[], Iterable[bytes]]:
     return lambda: itertools.repeat(piece)
 
