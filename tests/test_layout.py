@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
+
+from tests.support.imports import imported_modules
 
 PENPAL = Path(__file__).resolve().parents[1] / "penpal"
 ADAPTERS = ("channels/", "rasa_stores/", "rasa_patches/", "rasa_server.py")
-
-
-def imported_modules(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
 
 
 def test_only_rasas_adapters_import_rasa() -> None:

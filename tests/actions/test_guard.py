@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import importlib
 import inspect
 import logging
@@ -18,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions
 from actions.guard import GuardedAction, blocking_or
 from penpal.db import StoreUnavailable
+from tests.support.imports import imported_modules
 from tests.support.rasa import responses, run, tracker
 
 ACTIONS = Path(actions.__file__).parent
@@ -70,16 +70,6 @@ STORE_DOWN: dict[str, tuple[dict[str, Any], str | None, list[str]]] = {
     "action_newsletter_broadcast": ({"entities": {"broadcast_id": "1"}}, None, []),
 }
 NOT_STORE_ACTIONS = {"action_answer_faq"}  # guarded against penpal.yml, tested in test_faq
-
-
-def imported_modules(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
 
 
 def guarded_actions() -> dict[str, GuardedAction]:
