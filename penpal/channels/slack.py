@@ -1,7 +1,7 @@
 """The Slack channel: signed requests only, each event handled once, replies in threads.
 
 Built on Rasa 3.6's Slack connector (message parsing, interactive buttons,
-output), with three changes:
+output), with these changes:
 
 - Requests are checked against the signing secret with slack_sdk's verifier;
   a forged or stale one is refused with 401 before anything is read.
@@ -16,6 +16,16 @@ output), with three changes:
   changed (a local stand-in in tests).
 - Messages with more than five buttons keep them: Rasa sends none at all past
   an old limit of five, but a Block Kit ``actions`` block takes up to 25.
+- What a reader sends is sorted: a message with text (a file shared with a
+  comment too: subtype ``file_share``) is read as its text; one without text
+  (a file alone) gets a short, honest reply (the ``not_text_reply`` setting in
+  credentials.yml) in the same place as any reply, without a Rasa turn. Edits
+  (``message_changed``), deletions (``message_deleted``), bots' messages
+  (``bot_message`` or any event with a ``bot_id``, Penpal's own included) and
+  other subtypes (joins, topic changes...) are acknowledged and never answered.
+  Replay protection and flood control apply to every event alike.
+- In a public channel only an ``app_mention`` is answered (in its thread), as
+  in Rasa's connector; messages there that do not mention Penpal are not.
 
 The bot token and the signing secret come from environment variables (see
 :mod:`penpal.channels.settings`); without both the channel stays off.
@@ -42,7 +52,7 @@ from penpal.channels.flood import SLOW_DOWN, flood_gate
 from penpal.channels.recent import RecentIds
 from penpal.channels.recipients import PlatformRecipient
 from penpal.channels.settings import channel_off, empty_blueprint, env_setting, missing_settings
-from penpal.channels.text import clean_text
+from penpal.channels.text import NOT_TEXT_REPLY, clean_text
 from penpal.conversations import namespaced
 
 log = logging.getLogger(__name__)
@@ -52,6 +62,9 @@ REQUIRED = ["token", "signing_secret"]
 REMEMBERED_EVENTS = 10_000
 NO_RETRY = {"X-Slack-No-Retry": "1"}
 MAX_BUTTONS_PER_BLOCK = 25  # Slack Block Kit's limit for an actions block
+# Message subtypes a reader makes; every other one (message_changed, bot_message,
+# channel_join...) is the platform's or a bot's, and never answered.
+READER_SUBTYPES = frozenset({None, "file_share", "thread_broadcast", "me_message"})
 
 
 class PenpalSlackBot(PlatformRecipient, SlackBot):
@@ -101,6 +114,7 @@ class PenpalSlackInput(SlackInput):
             slack_channel=credentials.get("slack_channel"),
             use_threads=credentials.get("use_threads", True),
             conversation_granularity=credentials.get("conversation_granularity", "sender"),
+            not_text_reply=credentials.get("not_text_reply") or NOT_TEXT_REPLY,
         )
 
     def __init__(
@@ -112,8 +126,10 @@ class PenpalSlackInput(SlackInput):
         slack_channel: str | None = None,
         use_threads: bool = True,
         conversation_granularity: str = "sender",
+        not_text_reply: str = NOT_TEXT_REPLY,
     ) -> None:
         self.api_url = api_url
+        self.not_text_reply = not_text_reply
         self._seen_events = RecentIds(REMEMBERED_EVENTS)
         if not (token and signing_secret):
             self.slack_token = self.slack_signing_secret = None
@@ -183,19 +199,73 @@ class PenpalSlackInput(SlackInput):
             log.info("Slack retry #%s of a handled event; dropped",
                      request.headers.get(self.retry_num_header))
             return response.text("", headers=NO_RETRY)
-        if not self._is_user_message(body):
+        event = body.get("event")
+        ignored = self._not_from_a_reader(event)
+        if ignored or not isinstance(event, dict):
+            log.debug("Slack event %s: %s; ignored", body.get("event_id"), ignored)
             return response.text("not a user message")
         metadata = self.get_metadata(request)
         if not self._is_supported_channel(body, metadata):
             return response.text("channel not supported")
-        event = body["event"]
         conversation_id = self._get_conversation_id(
             event.get("user"), metadata.get("out_channel"), metadata.get("thread_id")
         )
-        text = self._sanitize_user_message(event.get("text", ""), metadata["users"])
+        raw = event.get("text")
+        if not isinstance(raw, str) or not raw:
+            return await self._say_not_text(conversation_id, metadata)
+        text = self._sanitize_user_message(raw, metadata["users"])
         return await self.process_message(
             request, on_new_message, text=text, sender_id=conversation_id, metadata=metadata
         )
+
+    @staticmethod
+    def _not_from_a_reader(event: Any) -> str | None:
+        """Why ``event`` is not a message a reader sent, or None when it is one."""
+        if not isinstance(event, dict) or event.get("type") not in ("message", "app_mention"):
+            return "not a message"
+        if event.get("bot_id") or event.get("subtype") == "bot_message":
+            return "a bot's message"
+        if event.get("subtype") not in READER_SUBTYPES:
+            return f"a {str(event.get('subtype'))[:32]} message"
+        if not isinstance(event.get("user"), str) or not event["user"]:
+            return "no sender"
+        return None
+
+    async def _say_not_text(
+        self, sender_id: str | None, metadata: dict[str, Any]
+    ) -> HTTPResponse:
+        """The honest reply to a message without text (a file alone), where replies go."""
+        if not sender_id:
+            return response.text("no sender")
+        output = self._reply_output(metadata)
+        conversation_id = namespaced(self.name(), sender_id)
+        if await self._flooding(conversation_id, output, sender_id):
+            return response.text("")
+        if output is not None:
+            self._in_background(output.send_text_message(sender_id, self.not_text_reply))
+        return response.text("")
+
+    def _reply_output(self, metadata: dict[str, Any]) -> PenpalSlackBot | None:
+        """The output that answers in the event's channel (and thread, with threads on)."""
+        thread_id = metadata.get("thread_id") if self.use_threads else None
+        return self.get_output_channel(metadata.get("out_channel"), thread_id)
+
+    async def _flooding(
+        self, conversation_id: str, output: PenpalSlackBot | None, sender_id: str
+    ) -> bool:
+        """Whether the conversation is over its rate (then told to slow down, once a minute)."""
+        if (await flood_gate.sender(conversation_id)).allowed:
+            return False
+        if flood_gate.should_tell(conversation_id) and output is not None:
+            self._in_background(output.send_text_message(sender_id, SLOW_DOWN))
+        return True
+
+    def _in_background(self, work: Awaitable[Any]) -> None:
+        """Run ``work`` after Slack has its quick answer (it resends after 3 s)."""
+        task = asyncio.ensure_future(work)
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+        task.add_done_callback(_log_failure)
 
     async def _interaction(
         self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -233,14 +303,9 @@ class PenpalSlackInput(SlackInput):
         if not sender_id:  # never Rasa's shared "default" conversation
             return response.text("no sender")
         metadata = metadata or {}
-        thread_id = metadata.get("thread_id") if self.use_threads else None
-        output = self.get_output_channel(metadata.get("out_channel"), thread_id)
+        output = self._reply_output(metadata)
         conversation_id = namespaced(self.name(), sender_id)
-        if not (await flood_gate.sender(conversation_id)).allowed:
-            if flood_gate.should_tell(conversation_id) and output is not None:
-                task = asyncio.create_task(output.send_text_message(sender_id, SLOW_DOWN))
-                self._background_tasks.add(task)
-                task.add_done_callback(self._background_tasks.discard)
+        if await self._flooding(conversation_id, output, sender_id):
             return response.text("")
         message = UserMessage(
             clean_text(text),
@@ -249,9 +314,7 @@ class PenpalSlackInput(SlackInput):
             input_channel=self.name(),
             metadata=metadata,
         )
-        task = asyncio.create_task(self._handle(message, on_new_message))
-        self._background_tasks.add(task)
-        task.add_done_callback(self._background_tasks.discard)
+        self._in_background(self._handle(message, on_new_message))
         return response.text("")
 
     @staticmethod
@@ -262,3 +325,8 @@ class PenpalSlackInput(SlackInput):
             await on_new_message(message)
         except Exception:
             log.exception("Slack message could not be handled")
+
+
+def _log_failure(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("Slack reply could not be sent: %s", type(task.exception()).__name__)

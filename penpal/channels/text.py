@@ -21,3 +21,11 @@ _UNWANTED = re.compile(
 def clean_text(text: str) -> str:
     """``text`` without control characters and bidi overrides."""
     return _UNWANTED.sub("", text)
+
+
+# What a reader is told when they send something Penpal cannot read (a sticker, a
+# file, a location...). The connectors take their own wording from credentials.yml
+# (``not_text_reply``, and on Telegram ``voice_reply``); these are the defaults.
+NOT_TEXT_REPLY = "I can only read text for now. Could you type that for me?"
+VOICE_REPLY = ("I can't listen to voice messages yet, sorry. "
+               "Could you type what you said?")

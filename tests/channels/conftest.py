@@ -17,6 +17,7 @@ import pytest
 
 from penpal.catalog import import_file
 from penpal.db import Database, upgrade
+from tests.channels.payloads import BOT_USERNAME
 from tests.channels.standins import ApiStandIn, Call
 from tests.support.devstack import Stack, running_stack
 
@@ -68,6 +69,7 @@ def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
             "PENPAL_TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
             "PENPAL_TELEGRAM_API_URL": telegram.url,
             "PENPAL_TELEGRAM_WEBHOOK_URL": "https://penpal.example/webhooks/telegram/webhook",
+            "PENPAL_TELEGRAM_BOT_USERNAME": BOT_USERNAME,
             "PENPAL_SLACK_TOKEN": SLACK_TOKEN,
             "PENPAL_SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
             "PENPAL_SLACK_API_URL": f"{slack.url}/api/",

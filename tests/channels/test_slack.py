@@ -1,6 +1,8 @@
 """Slack: signed Events API payloads posted to the running server.
 
 The Web API base URL points at a local stand-in that records chat.postMessage.
+The documented shapes of the other events (file_share, message_changed,
+bot_message...) are in tests/channels/payloads.py.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any
 import pytest
 import requests
 
+from penpal.channels.flood import SLOW_DOWN
 from penpal.push import RasaPusher
-from tests.channels.conftest import SLACK_SIGNING_SECRET, SLACK_TOKEN, Channels
+from tests.channels import payloads
+from tests.channels.conftest import SENDER_BURST, SLACK_SIGNING_SECRET, SLACK_TOKEN, Channels
 from tests.channels.standins import Call
 
 pytestmark = pytest.mark.e2e
@@ -116,3 +120,82 @@ def test_a_pushed_message_reaches_the_reader(channels: Channels) -> None:
     assert result.messages == []
     (pushed,) = channels.slack.wait_for(posted_to("UPUSH", "Yes, I'm a bot"))
     assert "thread_ts" not in pushed.params
+
+
+NOT_TEXT = payloads.connector_setting("slack", "not_text_reply")
+
+
+def posted_texts(channels: Channels, channel: str) -> list[str]:
+    return [call.params.get("text", "") for call in list(channels.slack.calls)
+            if posted_to(channel)(call)]
+
+
+def test_a_documented_direct_message_is_read(channels: Channels) -> None:
+    event = payloads.message_im("UDOCIM", "are you a bot?")
+    assert post(channels, event).status_code == 200
+    (reply,) = channels.slack.wait_for(posted_to("DUDOCIM", "Yes, I'm a bot"))
+    assert reply.params["thread_ts"] == event["event"]["ts"]
+    assert user_turns(channels, "UDOCIM") == ["are you a bot?"]
+
+
+def test_a_file_shared_with_text_is_read_as_the_text(channels: Channels) -> None:
+    event = payloads.file_share("UFILETEXT", "are you a bot?")
+    assert post(channels, event).status_code == 200
+    channels.slack.wait_for(posted_to("DUFILETEXT", "Yes, I'm a bot"))
+    assert user_turns(channels, "UFILETEXT") == ["are you a bot?"]
+    assert NOT_TEXT not in posted_texts(channels, "DUFILETEXT")
+
+
+def test_a_file_alone_gets_the_honest_reply_where_replies_go(channels: Channels) -> None:
+    event = payloads.file_share("UFILEONLY")
+    assert post(channels, event).status_code == 200
+    (reply,) = channels.slack.wait_for(posted_to("DUFILEONLY", NOT_TEXT))
+    assert reply.params["thread_ts"] == event["event"]["ts"]  # in the thread, as every reply
+    assert post(channels, event).status_code == 200  # a replay: not answered again
+    assert post(channels, payloads.message_im("UFILEONLY", "are you a bot?")).status_code == 200
+    channels.slack.wait_for(posted_to("DUFILEONLY", "Yes, I'm a bot"))
+    assert posted_texts(channels, "DUFILEONLY").count(NOT_TEXT) == 1
+    assert user_turns(channels, "UFILEONLY") == ["are you a bot?"]
+
+
+@pytest.mark.parametrize("make", [
+    lambda user: payloads.message_changed(user, "what can you do?"),
+    payloads.message_deleted,
+    lambda user: payloads.bot_message(user, "are you a bot?"),
+    lambda user: payloads.own_message(user, "Yes, I'm a bot."),
+], ids=["message_changed", "message_deleted", "bot_message", "penpal's own message"])
+def test_edits_deletions_and_bots_are_never_answered(
+    channels: Channels, make: Callable[[str], dict[str, Any]]
+) -> None:
+    user = f"UIGN{next(_ids)}"
+    assert post(channels, make(user)).status_code == 200
+    # The next message in the same place is answered, and is the only turn there.
+    assert post(channels, payloads.message_im(user, "hello")).status_code == 200
+    channels.slack.wait_for(posted_to(f"D{user}"))
+    time.sleep(1)  # a reply to the ignored event, if one were sent, would be in by now
+    assert NOT_TEXT not in posted_texts(channels, f"D{user}")
+    assert user_turns(channels, user) == ["hello"]
+    assert user_turns(channels, payloads.SLACK_BOT_USER) == []
+
+
+def test_a_flood_of_files_is_a_flood(channels: Channels) -> None:
+    for _ in range(SENDER_BURST + 8):
+        assert post(channels, payloads.file_share("UFILEFLOOD")).status_code == 200
+    channels.slack.wait_for(posted_to("DUFILEFLOOD", SLOW_DOWN))
+    time.sleep(1)  # the last replies, sent in the background
+    sent = posted_texts(channels, "DUFILEFLOOD")
+    assert sent.count(SLOW_DOWN) == 1
+    assert SENDER_BURST <= sent.count(NOT_TEXT) < SENDER_BURST + 8
+    assert user_turns(channels, "UFILEFLOOD") == []
+
+
+def test_in_a_public_channel_only_a_mention_is_answered_in_its_thread(
+    channels: Channels,
+) -> None:
+    ignored = payloads.channel_message("UCHAN", "CPUBLIC", "are you a bot?")
+    assert post(channels, ignored).status_code == 200
+    mention = payloads.app_mention("UCHAN", "CPUBLIC", "are you a bot?")
+    assert post(channels, mention).status_code == 200
+    (reply,) = channels.slack.wait_for(posted_to("CPUBLIC", "Yes, I'm a bot"))
+    assert reply.params["thread_ts"] == mention["event"]["ts"]
+    assert user_turns(channels, "UCHAN") == ["are you a bot?"]  # the mention taken out
