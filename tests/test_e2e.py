@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,10 +44,8 @@ def workdir(shared: SharedPenpal) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_db(stack: Stack, workdir: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{workdir / 'penpal.db'}")
-    yield database
-    database.dispose()
+def app_db(shared: SharedPenpal) -> Database:
+    return shared.database
 
 
 def test_a_new_reader_is_told_it_is_a_bot_then_greeted(stack: Stack) -> None:

@@ -7,7 +7,6 @@ conversation history, which is what the test reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -20,7 +19,7 @@ from penpal.db.models import Event, Rsvp
 from penpal.events import cancel_event, deliver_due, rsvp
 from penpal.push import RasaPusher
 from tests.support.devstack import Stack
-from tests.support.stack import SharedPenpal, app_database_url
+from tests.support.stack import SharedPenpal
 
 pytestmark = pytest.mark.e2e
 
@@ -32,10 +31,8 @@ def stack(shared: SharedPenpal) -> Stack:
 
 
 @pytest.fixture(scope="module")
-def app_db(shared: SharedPenpal) -> Iterator[Database]:
-    database = Database(app_database_url(shared.workdir))
-    yield database
-    database.dispose()
+def app_db(shared: SharedPenpal) -> Database:
+    return shared.database
 
 
 def texts(replies: list[dict]) -> list[str]:

@@ -8,7 +8,6 @@ go through Rasa's trigger_intent API.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -53,10 +52,8 @@ def stack(shared: SharedPenpal) -> Stack:
 
 
 @pytest.fixture(scope="module")
-def app_db(stack: Stack, workdir: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{workdir / 'penpal.db'}")
-    yield database
-    database.dispose()
+def app_db(shared: SharedPenpal) -> Database:
+    return shared.database
 
 
 def _status(db: Database, email: str) -> str:

@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from penpal.db import Database
 from penpal.db.models import (
     ChannelIdentity,
     HandoffRequest,
@@ -30,7 +29,7 @@ from penpal.db.models import (
     Rsvp,
 )
 from tests.support.devstack import Stack
-from tests.support.stack import SharedPenpal, app_database_url
+from tests.support.stack import SharedPenpal
 
 pytestmark = pytest.mark.e2e
 
@@ -108,7 +107,7 @@ def written_by_the_servers(stack: Stack) -> dict[str, str]:
 
 
 def test_the_conversation_really_happened(
-    conversation: list[str], workdir: Path, smtp: tuple[int, list[Any]]
+    conversation: list[str], shared: SharedPenpal, smtp: tuple[int, list[Any]]
 ) -> None:
     replies = "\n".join(conversation)
     assert f"Nice to meet you, {FIRST}" in conversation[1]
@@ -122,21 +121,17 @@ def test_the_conversation_really_happened(
     assert [mail.rcpt_tos for mail in smtp[1] if EMAIL in mail.rcpt_tos] == [[EMAIL]]
     assert "Sorry, something went wrong" not in replies
 
-    db = Database(app_database_url(workdir))
-    try:
-        with db.session() as session:
-            reader = session.execute(select(Reader).join(ChannelIdentity).where(
-                ChannelIdentity.conversation_id == f"rest:{READER}")).scalar_one()
-            assert FIRST in reader.display_name
-            handoff = session.execute(select(HandoffRequest).where(
-                HandoffRequest.reader_id == reader.id)).scalar_one()
-            assert (handoff.contact, NAME in handoff.message) == ("+447700900123", True)
-            assert session.execute(select(Rsvp.name, Rsvp.email).where(
-                Rsvp.reader_id == reader.id)).one() == (NAME, EMAIL)
-            assert session.execute(select(NewsletterSubscription.email).where(
-                NewsletterSubscription.reader_id == reader.id)).scalar_one() == EMAIL
-    finally:
-        db.dispose()
+    with shared.database.session() as session:
+        reader = session.execute(select(Reader).join(ChannelIdentity).where(
+            ChannelIdentity.conversation_id == f"rest:{READER}")).scalar_one()
+        assert FIRST in reader.display_name
+        handoff = session.execute(select(HandoffRequest).where(
+            HandoffRequest.reader_id == reader.id)).scalar_one()
+        assert (handoff.contact, NAME in handoff.message) == ("+447700900123", True)
+        assert session.execute(select(Rsvp.name, Rsvp.email).where(
+            Rsvp.reader_id == reader.id)).one() == (NAME, EMAIL)
+        assert session.execute(select(NewsletterSubscription.email).where(
+            NewsletterSubscription.reader_id == reader.id)).scalar_one() == EMAIL
 
 
 def test_no_log_says_who_the_reader_is(conversation: list[str], stack: Stack) -> None:

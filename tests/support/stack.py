@@ -70,7 +70,8 @@ class SharedPenpal:
     The demo catalogue and events are imported; handoff requests go to ``webhook``;
     newsletter mail to the SMTP server whose (port, inbox) is ``smtp``; Rasa reaches
     the action server through ``relay``, which a test cuts to take the action
-    server away. Each module speaks as its own readers, so none sees another's.
+    server away; ``database`` is its app database. Each module speaks as its own
+    readers, so none sees another's.
     """
 
     stack: Stack
@@ -78,6 +79,7 @@ class SharedPenpal:
     webhook: RecordingWebhook
     smtp: tuple[int, list[Any]]
     relay: Relay
+    database: Database
 
 
 def demo_content(database: Database) -> None:
@@ -97,4 +99,8 @@ def shared_penpal(workdir: Path) -> Iterator[SharedPenpal]:
             workdir, configure, seed=demo_content, relay=relay,
             env={"PENPAL_SMTP_HOST": "127.0.0.1", "PENPAL_SMTP_PORT": str(smtp[0])},
         ) as stack:
-            yield SharedPenpal(stack, workdir, webhook, smtp, relay)
+            database = Database(app_database_url(workdir))
+            try:
+                yield SharedPenpal(stack, workdir, webhook, smtp, relay, database)
+            finally:
+                database.dispose()
